@@ -1,0 +1,1 @@
+"""Cadence: offline-first classroom observation and coaching for K-12 mathematics."""

@@ -1,0 +1,1 @@
+"""Users, role memberships, login sessions and throttling."""

@@ -1,0 +1,106 @@
+"""Accounts tables: User, Membership, LoginSession, LoginAttempt."""
+
+from datetime import datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+from pydantic import EmailStr, field_validator
+from sqlmodel import Field, SQLModel
+
+from server.db import str_enum, utcnow
+
+
+class Role(StrEnum):
+    district_admin = "district_admin"
+    principal = "principal"
+    coach = "coach"
+    teacher = "teacher"
+
+    @property
+    def label(self) -> str:
+        return ROLE_LABELS[self]
+
+
+ROLE_LABELS = {
+    Role.district_admin: "District admin",
+    Role.principal: "Principal",
+    Role.coach: "Coach",
+    Role.teacher: "Teacher",
+}
+# Where a person holding several roles lands first.
+ROLE_PRIORITY = [Role.coach, Role.principal, Role.district_admin, Role.teacher]
+
+
+def _lower_email(value: object) -> object:
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+class UserBase(SQLModel):
+    email: EmailStr = Field(max_length=320)
+    name: str = Field(min_length=1, max_length=200)
+
+    _normalize_email = field_validator("email", mode="before")(_lower_email)
+
+
+class User(UserBase, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=320, unique=True)
+    password_hash: str | None = Field(default=None, max_length=255)
+    is_active: bool = True
+    source_id: str | None = Field(default=None, max_length=255, unique=True)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class UserCreate(UserBase):
+    password: str | None = Field(default=None, min_length=10, max_length=200)
+
+
+class UserUpdate(UserBase):
+    is_active: bool = True
+
+
+class UserPublic(UserBase):
+    id: int
+    is_active: bool
+
+
+class Membership(SQLModel, table=True):
+    """A role held by a user: district-wide for district_admin, one school for the others."""
+
+    __table_args__ = (
+        sa.UniqueConstraint("user_id", "role", "district_id", "school_id"),
+        sa.CheckConstraint(
+            "(role = 'district_admin') = (school_id IS NULL)", name="school_scope_matches_role"
+        ),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    role: Role = Field(
+        sa_type=str_enum(Role)  # type: ignore[call-overload]
+    )
+    district_id: int = Field(foreign_key="district.id", index=True)
+    school_id: int | None = Field(default=None, foreign_key="school.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class LoginSession(SQLModel, table=True):
+    """A server-side session; the cookie holds a random token, the table only its hash."""
+
+    __tablename__ = "login_session"
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+
+
+class LoginAttempt(SQLModel, table=True):
+    """One login try, kept to throttle guessing per email address."""
+
+    __tablename__ = "login_attempt"
+    __table_args__ = (sa.Index("ix_login_attempt_email_at", "email", "at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=320)
+    succeeded: bool
+    ip: str | None = Field(default=None, max_length=64)
+    at: datetime = Field(default_factory=utcnow)

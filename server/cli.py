@@ -1,0 +1,169 @@
+"""The `cadence` command line: serve, migrate, demo data, users, roster import."""
+
+import json
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from sqlmodel import Session, select
+
+from server import migrate
+from server.accounts import service as accounts_service
+from server.accounts.models import Role, UserCreate
+from server.config import get_settings
+from server.db import make_engine
+from server.roster import demo
+from server.roster.models import School
+
+app = typer.Typer(help="Cadence: classroom observation and coaching.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
+users_app = typer.Typer(help="People and their logins.", no_args_is_help=True)
+roster_app = typer.Typer(help="Roster files.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(users_app, name="users")
+app.add_typer(roster_app, name="roster")
+console = Console()
+err_console = Console(stderr=True)
+
+
+def _session() -> Session:
+    return Session(make_engine(get_settings().database_url), expire_on_commit=False)
+
+
+def _fail(message: str) -> typer.Exit:
+    err_console.print(f"[bold red]error:[/] {message}")
+    return typer.Exit(code=1)
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    """Migrate the database to REVISION (default: the newest)."""
+    migrate.upgrade(get_settings().database_url, revision)
+
+
+@db_app.command("downgrade")
+def db_downgrade(revision: str) -> None:
+    """Migrate the database down to REVISION ('base' removes every table)."""
+    migrate.downgrade(get_settings().database_url, revision)
+
+
+@app.command("demo")
+def demo_command(
+    as_json: Annotated[bool, typer.Option("--json", help="Print the logins as JSON.")] = False,
+) -> None:
+    """Load the demo district when it is absent, and print its logins."""
+    settings = get_settings()
+    migrate.upgrade(settings.database_url)
+    with _session() as session:
+        loaded = demo.load_demo(session=session, settings=settings)
+        logins = demo.demo_logins(session=session)
+    if as_json:
+        typer.echo(json.dumps(demo.logins_as_dicts(logins), indent=2))
+        return
+    console.print("Demo district loaded." if loaded else "Demo district already present.")
+    table = Table(title=f"Demo logins (password for all: {demo.DEMO_PASSWORD})")
+    for column in ("role", "email", "school"):
+        table.add_column(column)
+    for login in logins:
+        table.add_row(login.role, login.email, login.school or "(district)")
+    console.print(table)
+
+
+@app.command("serve")
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[
+        int, typer.Option(help="Worker processes (use PostgreSQL for more than 1).")
+    ] = 1,
+    proxy_headers: Annotated[bool, typer.Option(help="Trust X-Forwarded-* from the proxy.")] = True,
+) -> None:
+    """Migrate the database, then serve the app."""
+    import uvicorn
+
+    migrate.upgrade(get_settings().database_url)
+    uvicorn.run(
+        "server.app:app",
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=proxy_headers,
+        forwarded_allow_ips="127.0.0.1",
+    )
+
+
+@users_app.command("create")
+def users_create(
+    email: Annotated[str, typer.Option(help="Login email.")],
+    name: Annotated[str, typer.Option(help="Full name.")],
+    role: Annotated[Role, typer.Option(help="Role to give.")],
+    school: Annotated[
+        str | None, typer.Option(help="School name (all roles but district_admin).")
+    ] = None,
+    password: Annotated[str | None, typer.Option(help="Omit to be asked (hidden).")] = None,
+) -> None:
+    """Create a person with a login and a role (or add the role to an existing person)."""
+    settings = get_settings()
+    with _session() as session:
+        school_row = None
+        if role != Role.district_admin:
+            if not school:
+                raise _fail(f"--school is required for the role {role.value}")
+            school_row = session.exec(select(School).where(School.name == school)).first()
+            if school_row is None:
+                raise _fail(f"--school: no school named {school!r}")
+        district_id = school_row.district_id if school_row else _only_district(session)
+        user = accounts_service.get_user_by_email(session=session, email=email)
+        try:
+            if user is None:
+                if password is None:
+                    password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+                user = accounts_service.create_user(
+                    session=session,
+                    settings=settings,
+                    data=UserCreate(email=email, name=name, password=password),
+                )
+            accounts_service.add_membership(
+                session=session,
+                user=user,
+                role=role,
+                district_id=district_id,
+                school_id=school_row.id if school_row else None,
+            )
+        except (accounts_service.AccountError, ValueError) as exc:
+            raise _fail(str(exc)) from exc
+        session.commit()
+    console.print(f"{email}: {role.value}" + (f" at {school}" if school_row else ""))
+
+
+def _only_district(session: Session) -> int:
+    from server.roster import service as roster_service
+
+    district = roster_service.first_district(session=session)
+    if district is None or district.id is None:
+        raise _fail("no district yet: import a roster or run `cadence demo` first")
+    return district.id
+
+
+@users_app.command("set-password")
+def users_set_password(
+    email: Annotated[str, typer.Option(help="Login email.")],
+    password: Annotated[str | None, typer.Option(help="Omit to be asked (hidden).")] = None,
+) -> None:
+    """Set a person's password (ends their open sessions)."""
+    settings = get_settings()
+    with _session() as session:
+        user = accounts_service.get_user_by_email(session=session, email=email)
+        if user is None:
+            raise _fail(f"--email: no account for {email}")
+        if password is None:
+            password = typer.prompt("New password", hide_input=True, confirmation_prompt=True)
+        try:
+            accounts_service.set_password(
+                session=session, settings=settings, user=user, password=password
+            )
+        except accounts_service.AccountError as exc:
+            raise _fail(str(exc)) from exc
+        session.commit()
+    console.print(f"Password set for {email}.")

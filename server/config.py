@@ -1,0 +1,74 @@
+"""The one Settings object: read from the environment (prefix CADENCE_ or plain names) and .env."""
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+VAR_DIR = ROOT / "var"
+
+# Values people paste from tutorials; any of them means the key was never really set.
+KNOWN_WEAK_KEYS = {"changeme", "change-me", "secret", "secret-key", "dev", "development", "test"}
+MIN_KEY_LENGTH = 32
+
+
+class WeakSecretKeyError(ValueError):
+    """SECRET_KEY is too short or a well-known placeholder."""
+
+
+def is_weak_key(key: str) -> bool:
+    return len(key) < MIN_KEY_LENGTH or key.lower() in KNOWN_WEAK_KEYS or len(set(key)) < 8
+
+
+def load_or_create_secret_key(var_dir: Path) -> str:
+    """Read var/secret_key, creating it with a fresh random key on first run."""
+    path = var_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    var_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.touch(mode=0o600)
+    path.write_text(key + "\n")
+    return key
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    environment: Literal["development", "production", "test"] = "development"
+    database_url: str = f"sqlite:///{VAR_DIR / 'cadence.db'}"
+    secret_key: str = ""
+    var_dir: Path = VAR_DIR
+    # "auto" marks the cookie Secure exactly when the request arrived over https.
+    cookie_secure: Literal["auto", "always", "never"] = "auto"
+    base_url: str = "http://127.0.0.1:8000"
+    session_days: int = Field(default=14, ge=1)
+    login_max_failures: int = Field(default=5, ge=1)
+    login_window_minutes: int = Field(default=15, ge=1)
+    argon2_time_cost: int = Field(default=3, ge=1)
+    argon2_memory_kib: int = Field(default=65536, ge=8)
+
+    @model_validator(mode="after")
+    def _secret_key(self) -> "Settings":
+        if not self.secret_key:
+            self.secret_key = load_or_create_secret_key(self.var_dir)
+        if self.environment != "development" and is_weak_key(self.secret_key):
+            raise WeakSecretKeyError(
+                f"SECRET_KEY is weak (use at least {MIN_KEY_LENGTH} random characters, "
+                "e.g. python -c 'import secrets; print(secrets.token_urlsafe(48))'), "
+                f"refused in {self.environment}"
+            )
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

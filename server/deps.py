@@ -1,0 +1,80 @@
+"""Typed FastAPI dependencies, all in one place."""
+
+from collections.abc import Callable, Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlmodel import Session
+
+from server.accounts import service as accounts_service
+from server.accounts.models import Role
+from server.accounts.service import Viewer
+from server.config import Settings
+from server.security import SESSION_COOKIE
+
+
+class NotAuthenticated(Exception):
+    """No valid session: the handler sends the browser to the login page."""
+
+
+class Forbidden(Exception):
+    """Signed in, but this person may not see or change this."""
+
+    def __init__(self, message: str = "You do not have access to this page.") -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_db(request: Request) -> Iterator[Session]:
+    with Session(request.app.state.engine, expire_on_commit=False) as session:
+        yield session
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+SessionDep = Annotated[Session, Depends(get_db)]
+
+
+def get_optional_viewer(request: Request, session: SessionDep) -> Viewer | None:
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        return None
+    user = accounts_service.user_for_token(session=session, token=token)
+    if user is None:
+        return None
+    viewer = accounts_service.load_viewer(session=session, user=user)
+    request.state.viewer = viewer
+    return viewer
+
+
+OptionalViewerDep = Annotated[Viewer | None, Depends(get_optional_viewer)]
+
+
+def get_viewer(viewer: OptionalViewerDep) -> Viewer:
+    if viewer is None:
+        raise NotAuthenticated()
+    return viewer
+
+
+ViewerDep = Annotated[Viewer, Depends(get_viewer)]
+
+
+def require_role(*roles: Role) -> Callable[[Viewer], Viewer]:
+    """A dependency that lets through only people holding one of `roles`."""
+
+    def check(viewer: ViewerDep) -> Viewer:
+        if not any(viewer.has_role(role) for role in roles):
+            raise Forbidden()
+        return viewer
+
+    return check
+
+
+CoachDep = Annotated[Viewer, Depends(require_role(Role.coach))]
+TeacherDep = Annotated[Viewer, Depends(require_role(Role.teacher))]
+PrincipalOrAdminDep = Annotated[Viewer, Depends(require_role(Role.principal, Role.district_admin))]
+DistrictAdminDep = Annotated[Viewer, Depends(require_role(Role.district_admin))]

@@ -1,0 +1,75 @@
+"""create_app(): settings, database engine, routers, static files, error pages."""
+
+from urllib.parse import quote
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import HTTPException, RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from server.accounts.routes import router as accounts_router
+from server.config import ROOT, Settings, get_settings
+from server.db import make_engine
+from server.deps import Forbidden, NotAuthenticated
+from server.roster.admin_routes import router as roster_admin_router
+from server.roster.import_routes import router as roster_import_router
+from server.roster.routes import router as roster_router
+from server.security import SecurityMiddleware, verify_csrf
+from server.templating import is_htmx, render
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _error_page(request: Request, status_code: int, title: str, message: str) -> Response:
+    if _wants_json(request):
+        return JSONResponse({"detail": message}, status_code=status_code)
+    return render(
+        request, "error.html", {"title": title, "message": message}, status_code=status_code
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(NotAuthenticated)
+    async def _login_required(request: Request, _exc: NotAuthenticated) -> Response:
+        if _wants_json(request):
+            return JSONResponse({"detail": "Not signed in"}, status_code=401)
+        target = "/login?next=" + quote(request.url.path, safe="/")
+        if is_htmx(request):
+            return Response(status_code=204, headers={"HX-Redirect": target})
+        return RedirectResponse(target, status_code=303)
+
+    @app.exception_handler(Forbidden)
+    async def _forbidden(request: Request, exc: Forbidden) -> Response:
+        return _error_page(request, 403, "Not allowed", exc.message)
+
+    @app.exception_handler(HTTPException)
+    async def _http_error(request: Request, exc: HTTPException) -> Response:
+        titles = {403: "Not allowed", 404: "Not found", 405: "Not allowed"}
+        return _error_page(
+            request, exc.status_code, titles.get(exc.status_code, "Error"), str(exc.detail)
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _bad_request(request: Request, exc: RequestValidationError) -> Response:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'][1:]) or 'request'}: {err['msg']}"
+            for err in exc.errors()
+        )
+        return _error_page(request, 422, "Check the request", problems)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="Cadence", dependencies=[Depends(verify_csrf)], docs_url=None, redoc_url=None
+    )
+    app.state.settings = settings
+    app.state.engine = make_engine(settings.database_url)
+    app.add_middleware(SecurityMiddleware)
+    app.mount("/static", StaticFiles(directory=ROOT / "web" / "static"), name="static")
+    for router in (accounts_router, roster_router, roster_admin_router, roster_import_router):
+        app.include_router(router)
+    install_error_handlers(app)
+    return app

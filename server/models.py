@@ -1,0 +1,10 @@
+"""Imports every table model so the metadata is complete (Alembic, tests)."""
+
+from sqlmodel import SQLModel
+
+from server.accounts import models as accounts_models
+from server.roster import models as roster_models
+
+__all__ = ["SQLModel", "accounts_models", "roster_models"]
+
+metadata = SQLModel.metadata

@@ -1,0 +1,1 @@
+"""District, schools, school years, teachers and coach assignments."""

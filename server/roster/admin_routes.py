@@ -1,0 +1,5 @@
+"""Admin pages (placeholder)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,168 @@
+"""The demo district: four schools, coaches, teachers in two cohorts, two school years."""
+
+from dataclasses import asdict, dataclass
+from datetime import date
+
+from sqlmodel import Session, select
+
+from server.accounts import service as accounts_service
+from server.accounts.models import Role, User, UserCreate
+from server.config import Settings
+from server.roster import service as roster_service
+from server.roster.models import (
+    CoachAssignmentCreate,
+    District,
+    SchoolCreate,
+    SchoolLevel,
+    SchoolYearCreate,
+)
+
+DEMO_DISTRICT = "Maple Valley Unified (demo)"
+DEMO_PASSWORD = "cadence-demo-2026"
+DEMO_DOMAIN = "maplevalley.example"
+
+SCHOOLS = [
+    ("Cedar Elementary", SchoolLevel.elementary),
+    ("Birchwood Elementary", SchoolLevel.elementary),
+    ("Riverside Middle", SchoolLevel.middle),
+    ("Maple Valley High", SchoolLevel.high),
+]
+# (first name, last name, school index)
+COACHES = [
+    ("Maria", "Lopez", 0), ("Daniel", "Okafor", 1), ("Priya", "Shah", 2),
+    ("Tom", "Becker", 2), ("Aisha", "Rahman", 3), ("Luis", "Ortega", 3),
+]  # fmt: skip
+PRINCIPALS = [
+    ("Grace", "Kim", 0),
+    ("Henry", "Walsh", 1),
+    ("Nadia", "Petrova", 2),
+    ("Samuel", "Adeyemi", 3),
+]
+TEACHER_NAMES = [
+    "Ana Torres", "Ben Carter", "Chloe Nguyen", "David Cohen", "Elena Rossi", "Farah Haddad",
+    "George Miller", "Hana Sato", "Isaac Brown", "Julia Novak", "Kofi Mensah", "Laura Schmidt",
+    "Marcus Lee", "Nina Ivanova", "Omar Farouk", "Paula Mendes", "Quinn Murphy", "Rosa Diaz",
+    "Sam Patel", "Tara O'Neill", "Umar Siddiqui", "Vera Lindqvist", "Will Turner", "Yuki Tanaka",
+]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    email: str
+    password: str
+    role: str
+    school: str | None
+    name: str
+
+
+def school_year_bounds(start_year: int) -> tuple[str, date, date]:
+    return (
+        f"{start_year}-{str(start_year + 1)[-2:]}",
+        date(start_year, 8, 15),
+        date(start_year + 1, 6, 30),
+    )
+
+
+def _email(name: str) -> str:
+    first, last = name.lower().replace("'", "").split(" ", 1)
+    return f"{first}.{last.replace(' ', '')}@{DEMO_DOMAIN}"
+
+
+def demo_exists(*, session: Session) -> bool:
+    return session.exec(select(District).where(District.name == DEMO_DISTRICT)).first() is not None
+
+
+def demo_logins(*, session: Session) -> list[DemoLogin]:
+    """One login per role in the demo (the full list of people is on the admin pages)."""
+
+    def login(email: str, role: Role, school: str | None) -> DemoLogin:
+        user = accounts_service.get_user_by_email(session=session, email=email)
+        return DemoLogin(
+            email=email,
+            password=DEMO_PASSWORD,
+            role=role.value,
+            school=school,
+            name=user.name if user else "",
+        )
+
+    return [
+        login(f"admin@{DEMO_DOMAIN}", Role.district_admin, None),
+        login(_email("Grace Kim"), Role.principal, SCHOOLS[0][0]),
+        login(_email("Maria Lopez"), Role.coach, SCHOOLS[0][0]),
+        login(_email(TEACHER_NAMES[0]), Role.teacher, SCHOOLS[0][0]),
+    ]
+
+
+def load_demo(*, session: Session, settings: Settings, today: date | None = None) -> bool:
+    """Load the demo district unless it is there already. Returns True when it loaded."""
+    if demo_exists(session=session):
+        return False
+    today = today or date.today()
+    current_start = today.year if today.month >= 8 else today.year - 1
+    district = roster_service.get_or_create_district(session=session, name=DEMO_DISTRICT)
+    assert district.id is not None
+    years = []
+    for start in (current_start - 1, current_start):
+        name, first_day, last_day = school_year_bounds(start)
+        years.append(
+            roster_service.create_school_year(
+                session=session,
+                district_id=district.id,
+                data=SchoolYearCreate(name=name, start_date=first_day, end_date=last_day),
+            )
+        )
+    schools = [
+        roster_service.create_school(
+            session=session, district_id=district.id, data=SchoolCreate(name=n, level=lvl)
+        )
+        for n, lvl in SCHOOLS
+    ]
+
+    def person(name: str, role: Role, school_index: int | None, email: str | None = None) -> User:
+        user = accounts_service.create_user(
+            session=session,
+            settings=settings,
+            data=UserCreate(email=email or _email(name), name=name, password=DEMO_PASSWORD),
+        )
+        school_id = schools[school_index].id if school_index is not None else None
+        accounts_service.add_membership(
+            session=session, user=user, role=role, district_id=district.id, school_id=school_id
+        )  # type: ignore[arg-type]
+        return user
+
+    person("Dana Whitfield", Role.district_admin, None, email=f"admin@{DEMO_DOMAIN}")
+    for first, last, idx in PRINCIPALS:
+        person(f"{first} {last}", Role.principal, idx)
+    coaches = [person(f"{first} {last}", Role.coach, idx) for first, last, idx in COACHES]
+
+    for i, name in enumerate(TEACHER_NAMES):
+        coach_index = i % len(COACHES)
+        school_index = COACHES[coach_index][2]
+        # Two cohorts: the first half joined last year, the rest this year.
+        cohort = years[0] if i < len(TEACHER_NAMES) // 2 else years[1]
+        user = person(name, Role.teacher, school_index)
+        teacher = accounts_service.link_teacher_record(
+            session=session,
+            user=user,
+            district_id=district.id,
+            school_id=schools[school_index].id,  # type: ignore[arg-type]
+        )
+        teacher.cohort_year_id = cohort.id
+        session.add(teacher)
+        for year in years[years.index(cohort) :]:
+            roster_service.create_assignment(
+                session=session,
+                data=CoachAssignmentCreate(
+                    coach_id=coaches[coach_index].id,  # type: ignore[arg-type]
+                    teacher_id=teacher.id,  # type: ignore[arg-type]
+                    school_year_id=year.id,  # type: ignore[arg-type]
+                    start_date=year.start_date,
+                    end_date=year.end_date,
+                ),
+            )
+    session.commit()
+    return True
+
+
+def logins_as_dicts(logins: list[DemoLogin]) -> list[dict[str, str | None]]:
+    return [asdict(login) for login in logins]

@@ -1,0 +1,54 @@
+"""Each role's home page: caseload, my coaching, school summary."""
+
+from datetime import date
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import RedirectResponse, Response
+
+from server.accounts.models import Role
+from server.deps import CoachDep, PrincipalOrAdminDep, SessionDep, TeacherDep
+from server.roster import service as roster_service
+from server.templating import render
+
+router = APIRouter()
+
+
+@router.get("/caseload")
+def caseload(request: Request, session: SessionDep, viewer: CoachDep) -> Response:
+    entries = roster_service.caseload(session=session, coach_id=viewer.id, on=date.today())
+    return render(request, "caseload.html", {"entries": entries})
+
+
+@router.get("/my-coaching")
+def my_coaching(request: Request, session: SessionDep, viewer: TeacherDep) -> Response:
+    teacher = roster_service.teacher_for_user(session=session, user_id=viewer.id)
+    coaches = (
+        roster_service.coaches_of_teacher(session=session, teacher_id=teacher.id, on=date.today())
+        if teacher and teacher.id
+        else []
+    )
+    school = (
+        roster_service.get_school(session=session, school_id=teacher.school_id) if teacher else None
+    )
+    return render(
+        request, "my_coaching.html", {"teacher": teacher, "coaches": coaches, "school": school}
+    )
+
+
+@router.get("/school")
+def my_school(viewer: PrincipalOrAdminDep) -> Response:
+    school_ids = sorted(viewer.school_ids(Role.principal))
+    if len(school_ids) == 1:
+        return RedirectResponse(f"/schools/{school_ids[0]}", status_code=303)
+    return RedirectResponse("/admin/schools", status_code=303)
+
+
+@router.get("/schools/{school_id}")
+def school_page(
+    request: Request, school_id: int, session: SessionDep, viewer: PrincipalOrAdminDep
+) -> Response:
+    school = roster_service.get_school(session=session, school_id=school_id)
+    if school is None or not viewer.can_manage_school(school):
+        raise HTTPException(404, "No such school in your district.")
+    summary = roster_service.school_summary(session=session, school=school, on=date.today())
+    return render(request, "school.html", {"summary": summary, "school": school})

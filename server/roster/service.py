@@ -1,0 +1,319 @@
+"""Roster: schools, school years, teachers, coach assignments and caseloads."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlmodel import Session, col, or_, select
+
+from server.accounts.models import Membership, Role, User
+from server.roster.models import (
+    CoachAssignment,
+    CoachAssignmentCreate,
+    District,
+    School,
+    SchoolCreate,
+    SchoolUpdate,
+    SchoolYear,
+    SchoolYearCreate,
+    Teacher,
+    TeacherCreate,
+    TeacherUpdate,
+)
+
+
+class RosterError(ValueError):
+    """A roster change that breaks a rule; `field` names the form field at fault."""
+
+    def __init__(self, field_name: str, message: str) -> None:
+        super().__init__(f"{field_name}: {message}")
+        self.field = field_name
+        self.message = message
+
+
+@dataclass(frozen=True)
+class CaseloadEntry:
+    teacher: Teacher
+    school: School
+    assignment: CoachAssignment
+    cohort: SchoolYear | None
+
+
+def get_or_create_district(
+    *, session: Session, name: str, source_id: str | None = None
+) -> District:
+    query = select(District).where(
+        District.source_id == source_id if source_id else District.name == name
+    )
+    district = session.exec(query).first()
+    if district is None:
+        district = District(name=name, source_id=source_id)
+        session.add(district)
+        session.flush()
+    return district
+
+
+def first_district(*, session: Session) -> District | None:
+    return session.exec(select(District).order_by(col(District.id))).first()
+
+
+def list_schools(
+    *, session: Session, district_id: int, school_ids: set[int] | None = None
+) -> list[School]:
+    query = select(School).where(School.district_id == district_id)
+    if school_ids is not None:
+        query = query.where(col(School.id).in_(school_ids))
+    return list(session.exec(query.order_by(School.name)))
+
+
+def get_school(*, session: Session, school_id: int) -> School | None:
+    return session.get(School, school_id)
+
+
+def create_school(*, session: Session, district_id: int, data: SchoolCreate) -> School:
+    school = School(district_id=district_id, **data.model_dump())
+    session.add(school)
+    session.flush()
+    return school
+
+
+def update_school(*, session: Session, school: School, data: SchoolUpdate) -> School:
+    school.sqlmodel_update(data.model_dump())
+    session.add(school)
+    session.flush()
+    return school
+
+
+def list_school_years(*, session: Session, district_id: int) -> list[SchoolYear]:
+    query = select(SchoolYear).where(SchoolYear.district_id == district_id)
+    return list(session.exec(query.order_by(col(SchoolYear.start_date).desc())))
+
+
+def create_school_year(*, session: Session, district_id: int, data: SchoolYearCreate) -> SchoolYear:
+    clash = session.exec(
+        select(SchoolYear).where(
+            SchoolYear.district_id == district_id, SchoolYear.name == data.name
+        )
+    ).first()
+    if clash is not None:
+        raise RosterError("name", f"the school year {data.name} already exists")
+    year = SchoolYear(district_id=district_id, **data.model_dump())
+    session.add(year)
+    session.flush()
+    return year
+
+
+def current_school_year(*, session: Session, district_id: int, today: date) -> SchoolYear | None:
+    """The year containing `today`, else the latest one that has started, else the first."""
+    years = list_school_years(session=session, district_id=district_id)
+    for year in years:
+        if year.start_date <= today <= year.end_date:
+            return year
+    started = [y for y in years if y.start_date <= today]
+    return started[0] if started else (years[-1] if years else None)
+
+
+def list_teachers(
+    *, session: Session, district_id: int, school_ids: set[int] | None = None
+) -> list[Teacher]:
+    query = select(Teacher).where(Teacher.district_id == district_id)
+    if school_ids is not None:
+        query = query.where(col(Teacher.school_id).in_(school_ids))
+    return list(session.exec(query.order_by(Teacher.name)))
+
+
+def get_teacher(*, session: Session, teacher_id: int) -> Teacher | None:
+    return session.get(Teacher, teacher_id)
+
+
+def teacher_for_user(*, session: Session, user_id: int) -> Teacher | None:
+    return session.exec(select(Teacher).where(Teacher.user_id == user_id)).first()
+
+
+def _check_teacher(
+    *,
+    session: Session,
+    district_id: int,
+    data: TeacherCreate | TeacherUpdate,
+    teacher_id: int | None = None,
+) -> None:
+    school = session.get(School, data.school_id)
+    if school is None or school.district_id != district_id:
+        raise RosterError("school_id", "choose a school in this district")
+    if data.cohort_year_id is not None:
+        year = session.get(SchoolYear, data.cohort_year_id)
+        if year is None or year.district_id != district_id:
+            raise RosterError("cohort_year_id", "choose a school year in this district")
+    if data.email:
+        clash = session.exec(
+            select(Teacher).where(
+                Teacher.district_id == district_id,
+                Teacher.email == data.email,
+                Teacher.id != teacher_id,
+            )
+        ).first()
+        if clash is not None:
+            raise RosterError("email", f"{data.email} is already on the roster ({clash.name})")
+
+
+def create_teacher(*, session: Session, district_id: int, data: TeacherCreate) -> Teacher:
+    _check_teacher(session=session, district_id=district_id, data=data)
+    teacher = Teacher(district_id=district_id, **data.model_dump())
+    session.add(teacher)
+    session.flush()
+    return teacher
+
+
+def update_teacher(*, session: Session, teacher: Teacher, data: TeacherUpdate) -> Teacher:
+    _check_teacher(
+        session=session, district_id=teacher.district_id, data=data, teacher_id=teacher.id
+    )
+    teacher.sqlmodel_update(data.model_dump())
+    session.add(teacher)
+    session.flush()
+    return teacher
+
+
+def list_coaches(
+    *, session: Session, district_id: int, school_ids: set[int] | None = None
+) -> list[User]:
+    query = (
+        select(User)
+        .join(Membership)
+        .where(Membership.role == Role.coach, Membership.district_id == district_id)
+    )
+    if school_ids is not None:
+        query = query.where(col(Membership.school_id).in_(school_ids))
+    return list(session.exec(query.distinct().order_by(User.name)))
+
+
+def _check_assignment(*, session: Session, data: CoachAssignmentCreate) -> Teacher:
+    teacher = session.get(Teacher, data.teacher_id)
+    if teacher is None:
+        raise RosterError("teacher_id", "choose a teacher")
+    coach_ids = {c.id for c in list_coaches(session=session, district_id=teacher.district_id)}
+    if data.coach_id not in coach_ids:
+        raise RosterError("coach_id", "choose a coach in this district")
+    year = session.get(SchoolYear, data.school_year_id)
+    if year is None or year.district_id != teacher.district_id:
+        raise RosterError("school_year_id", "choose a school year in this district")
+    if not year.start_date <= data.start_date <= year.end_date:
+        raise RosterError("start_date", f"must fall within {year.name}")
+    return teacher
+
+
+def create_assignment(*, session: Session, data: CoachAssignmentCreate) -> CoachAssignment:
+    _check_assignment(session=session, data=data)
+    assignment = CoachAssignment(**data.model_dump())
+    session.add(assignment)
+    session.flush()
+    return assignment
+
+
+def update_assignment(
+    *, session: Session, assignment: CoachAssignment, data: CoachAssignmentCreate
+) -> CoachAssignment:
+    _check_assignment(session=session, data=data)
+    assignment.sqlmodel_update(data.model_dump())
+    session.add(assignment)
+    session.flush()
+    return assignment
+
+
+def get_assignment(*, session: Session, assignment_id: int) -> CoachAssignment | None:
+    return session.get(CoachAssignment, assignment_id)
+
+
+def list_assignments(
+    *, session: Session, school_ids: set[int]
+) -> list[tuple[CoachAssignment, Teacher, User, SchoolYear]]:
+    query = (
+        select(CoachAssignment, Teacher, User, SchoolYear)
+        .join(Teacher, col(Teacher.id) == CoachAssignment.teacher_id)
+        .join(User, col(User.id) == CoachAssignment.coach_id)
+        .join(SchoolYear, col(SchoolYear.id) == CoachAssignment.school_year_id)
+        .where(col(Teacher.school_id).in_(school_ids))
+        .order_by(col(SchoolYear.start_date).desc(), User.name, Teacher.name)
+    )
+    return [tuple(row) for row in session.exec(query)]  # type: ignore[misc]
+
+
+def caseload(*, session: Session, coach_id: int, on: date) -> list[CaseloadEntry]:
+    """The teachers a coach is assigned to on a given day."""
+    query = (
+        select(CoachAssignment, Teacher, School)
+        .join(Teacher, col(Teacher.id) == CoachAssignment.teacher_id)
+        .join(School, col(School.id) == Teacher.school_id)
+        .where(
+            CoachAssignment.coach_id == coach_id,
+            col(CoachAssignment.start_date) <= on,
+            or_(col(CoachAssignment.end_date).is_(None), col(CoachAssignment.end_date) >= on),
+        )
+        .order_by(School.name, Teacher.name)
+    )
+    entries = []
+    for assignment, teacher, school in session.exec(query):
+        cohort = session.get(SchoolYear, teacher.cohort_year_id) if teacher.cohort_year_id else None
+        entries.append(
+            CaseloadEntry(teacher=teacher, school=school, assignment=assignment, cohort=cohort)
+        )
+    return entries
+
+
+def coaches_of_teacher(*, session: Session, teacher_id: int, on: date) -> list[User]:
+    query = (
+        select(User)
+        .join(CoachAssignment, col(CoachAssignment.coach_id) == User.id)
+        .where(
+            CoachAssignment.teacher_id == teacher_id,
+            col(CoachAssignment.start_date) <= on,
+            or_(col(CoachAssignment.end_date).is_(None), col(CoachAssignment.end_date) >= on),
+        )
+    )
+    return list(session.exec(query.distinct()))
+
+
+@dataclass(frozen=True)
+class SchoolSummary:
+    school: School
+    teachers: int
+    coached_teachers: int
+    coaches: int
+    cohorts: dict[str, int]
+
+
+def school_summary(*, session: Session, school: School, on: date) -> SchoolSummary:
+    """Counts only: the principal's view of coaching at a school, no individual content."""
+    assert school.id is not None
+    teachers = list_teachers(
+        session=session, district_id=school.district_id, school_ids={school.id}
+    )
+    active = [t for t in teachers if t.active]
+    coached = {
+        a.teacher_id
+        for a in session.exec(
+            select(CoachAssignment).where(
+                col(CoachAssignment.teacher_id).in_([t.id for t in active]),
+                col(CoachAssignment.start_date) <= on,
+                or_(col(CoachAssignment.end_date).is_(None), col(CoachAssignment.end_date) >= on),
+            )
+        )
+    }
+    years = {
+        y.id: y.name for y in list_school_years(session=session, district_id=school.district_id)
+    }
+    cohorts: dict[str, int] = {}
+    for teacher in active:
+        label = (
+            years.get(teacher.cohort_year_id, "Not in the program")
+            if teacher.cohort_year_id
+            else "Not in the program"
+        )
+        cohorts[label] = cohorts.get(label, 0) + 1
+    coaches = list_coaches(session=session, district_id=school.district_id, school_ids={school.id})
+    return SchoolSummary(
+        school=school,
+        teachers=len(active),
+        coached_teachers=len(coached),
+        coaches=len(coaches),
+        cohorts=dict(sorted(cohorts.items())),
+    )

@@ -1,0 +1,114 @@
+"""CSRF tokens, session cookies and security headers."""
+
+import secrets
+
+from fastapi import HTTPException, Request, Response
+from itsdangerous import BadSignature, URLSafeSerializer
+from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+
+from server.config import Settings
+
+SESSION_COOKIE = "cadence_session"
+CSRF_COOKIE = "cadence_csrf"
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "x-csrf-token"
+UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "connect-src 'self'",
+        "frame-ancestors 'none'",
+        "form-action 'self'",
+        "base-uri 'self'",
+        "object-src 'none'",
+    ]
+)
+
+
+def _serializer(settings: Settings) -> URLSafeSerializer:
+    return URLSafeSerializer(settings.secret_key, salt="csrf")
+
+
+def cookie_is_secure(request: Request, settings: Settings) -> bool:
+    if settings.cookie_secure == "auto":
+        return request.url.scheme == "https"
+    return settings.cookie_secure == "always"
+
+
+def set_cookie(
+    response: Response,
+    request: Request,
+    settings: Settings,
+    name: str,
+    value: str,
+    max_age: int | None = None,
+) -> None:
+    response.set_cookie(
+        name,
+        value,
+        max_age=max_age,
+        httponly=True,
+        samesite="lax",
+        secure=cookie_is_secure(request, settings),
+        path="/",
+    )
+
+
+def csrf_token(request: Request) -> str:
+    """The token for this browser's forms: its CSRF cookie, signed with the secret key."""
+    settings: Settings = request.app.state.settings
+    return str(_serializer(settings).dumps(request.state.csrf_seed))
+
+
+def csrf_token_is_valid(request: Request, token: str | None) -> bool:
+    if not token:
+        return False
+    seed = request.cookies.get(CSRF_COOKIE)
+    if not seed:
+        return False
+    try:
+        return bool(_serializer(request.app.state.settings).loads(token) == seed)
+    except BadSignature:
+        return False
+
+
+async def verify_csrf(request: Request) -> None:
+    """App-wide dependency: every state-changing request carries a valid token."""
+    if request.method not in UNSAFE_METHODS:
+        return
+    token = request.headers.get(CSRF_HEADER)
+    if token is None:
+        content_type = request.headers.get("content-type", "")
+        if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+            form = await request.form()
+            value = form.get(CSRF_FIELD)
+            token = value if isinstance(value, str) else None
+    if not csrf_token_is_valid(request, token):
+        raise HTTPException(
+            status_code=403,
+            detail="csrf_token: the form has expired or did not come from Cadence. "
+            "Reload the page and try again; what you typed is still in the form.",
+        )
+
+
+class SecurityMiddleware(BaseHTTPMiddleware):
+    """Gives each browser a CSRF cookie and every response the security headers."""
+
+    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+        seed = request.cookies.get(CSRF_COOKIE)
+        new_seed = None
+        if not seed:
+            seed = new_seed = secrets.token_urlsafe(24)
+        request.state.csrf_seed = seed
+        response = await call_next(request)
+        if new_seed:
+            set_cookie(response, request, request.app.state.settings, CSRF_COOKIE, new_seed)
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        return response
