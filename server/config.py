@@ -50,7 +50,7 @@ class Settings(BaseSettings):
     login_max_failures: int = Field(default=5, ge=1)
     login_window_minutes: int = Field(default=15, ge=1)
     argon2_time_cost: int = Field(default=3, ge=1)
-    argon2_memory_kib: int = Field(default=65536, ge=8)
+    argon2_memory_kib: int = Field(default=65536, ge=64)
 
     @model_validator(mode="after")
     def _secret_key(self) -> "Settings":
