@@ -33,9 +33,10 @@ def postgres_database(server_url: str) -> Iterator[str]:
 def empty_database(kind: str, tmp_dir: Path) -> Iterator[str]:
     """An empty database of `kind` ('sqlite' or 'postgresql')."""
     if kind == "postgresql":
-        if not POSTGRES_URL:
+        server_url = POSTGRES_URL or SUITE_URL
+        if not server_url:
             raise RuntimeError("CADENCE_TEST_POSTGRES_URL is not set")
-        with postgres_database(POSTGRES_URL) as url:
+        with postgres_database(server_url) as url:
             yield url
     else:
         yield f"sqlite:///{tmp_dir / f'{uuid.uuid4().hex[:8]}.db'}"

@@ -6,7 +6,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
 from server.accounts.models import Role
-from server.deps import CoachDep, PrincipalOrAdminDep, SessionDep, TeacherDep
+from server.deps import CoachDep, Forbidden, PrincipalOrAdminDep, SessionDep, TeacherDep
 from server.roster import service as roster_service
 from server.templating import render
 
@@ -48,7 +48,9 @@ def school_page(
     request: Request, school_id: int, session: SessionDep, viewer: PrincipalOrAdminDep
 ) -> Response:
     school = roster_service.get_school(session=session, school_id=school_id)
-    if school is None or not viewer.can_manage_school(school):
-        raise HTTPException(404, "No such school in your district.")
+    if school is None:
+        raise HTTPException(404, "No such school.")
+    if not viewer.can_manage_school(school):
+        raise Forbidden("This school is not yours to view.")
     summary = roster_service.school_summary(session=session, school=school, on=date.today())
     return render(request, "school.html", {"summary": summary, "school": school})

@@ -1,0 +1,146 @@
+"""The `cadence` command line against the test database."""
+
+import json
+from collections.abc import Iterator
+
+import pytest
+from sqlmodel import Session, select
+from typer.testing import CliRunner
+
+from server.accounts import service as accounts_service
+from server.accounts.models import Membership, Role
+from server.cli import app
+from server.config import get_settings
+from server.roster import demo
+from server.roster.models import School, SchoolYear, Teacher
+from tests.conftest import TEST_SECRET
+from tests.factories import create_district, create_school
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def cli_env(database_url: str, tmp_path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("ENVIRONMENT", "test")
+    monkeypatch.setenv("SECRET_KEY", TEST_SECRET)
+    monkeypatch.setenv("VAR_DIR", str(tmp_path))
+    monkeypatch.setenv("ARGON2_TIME_COST", "1")
+    monkeypatch.setenv("ARGON2_MEMORY_KIB", "64")
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+def test_users_create_then_set_password(cli_env: None, session: Session) -> None:
+    create_school(session, create_district(session), name="Cedar Elementary")
+    session.commit()
+    result = runner.invoke(
+        app,
+        ["users", "create", "--email", "New.Coach@example.org", "--name", "New Coach", "--role", "coach",
+         "--school", "Cedar Elementary", "--password", "first-password-1"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    user = accounts_service.get_user_by_email(session=session, email="new.coach@example.org")
+    assert user is not None
+    memberships = session.exec(select(Membership).where(Membership.user_id == user.id)).all()
+    assert [m.role for m in memberships] == [Role.coach]
+
+    result = runner.invoke(
+        app,
+        [
+            "users",
+            "set-password",
+            "--email",
+            "new.coach@example.org",
+            "--password",
+            "second-password-2",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    settings = get_settings()
+    session.expire_all()
+    assert accounts_service.authenticate(
+        session=session,
+        settings=settings,
+        email="new.coach@example.org",
+        password="second-password-2",
+    )
+
+
+def test_users_create_names_the_bad_option(cli_env: None, session: Session) -> None:
+    create_school(session, create_district(session), name="Cedar Elementary")
+    session.commit()
+    no_school = runner.invoke(
+        app,
+        [
+            "users",
+            "create",
+            "--email",
+            "x@example.org",
+            "--name",
+            "X",
+            "--role",
+            "teacher",
+            "--password",
+            "long-enough-1",
+        ],
+    )
+    assert no_school.exit_code == 1
+    assert "--school is required" in no_school.output
+    unknown = runner.invoke(
+        app,
+        ["users", "create", "--email", "x@example.org", "--name", "X", "--role", "teacher",
+         "--school", "Nowhere", "--password", "long-enough-1"],
+    )  # fmt: skip
+    assert unknown.exit_code == 1
+    assert "no school named 'Nowhere'" in unknown.output
+    short = runner.invoke(
+        app,
+        ["users", "create", "--email", "x@example.org", "--name", "X", "--role", "teacher",
+         "--school", "Cedar Elementary", "--password", "short"],
+    )  # fmt: skip
+    assert short.exit_code == 1
+    assert accounts_service.get_user_by_email(session=session, email="x@example.org") is None
+
+
+def test_set_password_for_unknown_email_fails(cli_env: None) -> None:
+    result = runner.invoke(
+        app, ["users", "set-password", "--email", "ghost@example.org", "--password", "whatever-123"]
+    )
+    assert result.exit_code == 1
+    assert "no account for ghost@example.org" in result.output
+
+
+def test_demo_loads_once_and_prints_working_logins_as_json(cli_env: None, session: Session) -> None:
+    first = runner.invoke(app, ["demo", "--json"])
+    assert first.exit_code == 0, first.output
+    logins = json.loads(first.stdout)
+    assert {login["role"] for login in logins} == {
+        "district_admin",
+        "principal",
+        "coach",
+        "teacher",
+    }
+    assert set(logins[0]) == {"email", "password", "role", "school", "name"}
+    settings = get_settings()
+    for login in logins:
+        user = accounts_service.authenticate(
+            session=session, settings=settings, email=login["email"], password=login["password"]
+        )
+        assert user is not None, login["email"]
+
+    schools = session.exec(select(School)).all()
+    levels = sorted(s.level.value for s in schools)
+    assert levels == ["elementary", "elementary", "high", "middle"]
+    coaches = session.exec(select(Membership).where(Membership.role == Role.coach)).all()
+    assert len(coaches) == len(demo.COACHES) == 6
+    teachers = session.exec(select(Teacher)).all()
+    assert len(teachers) == 24
+    assert len({t.cohort_year_id for t in teachers}) == 2
+    assert len(session.exec(select(SchoolYear)).all()) == 2
+
+    again = runner.invoke(app, ["demo"])
+    assert again.exit_code == 0
+    assert "already present" in again.output
+    assert len(session.exec(select(Teacher)).all()) == 24
