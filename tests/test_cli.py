@@ -138,6 +138,7 @@ def test_demo_loads_once_and_prints_working_logins_as_json(cli_env: None, sessio
     teachers = session.exec(select(Teacher)).all()
     assert len(teachers) == 24
     assert len({t.cohort_year_id for t in teachers}) == 2
+    assert sum(t.user_id is None for t in teachers) == 24 - demo.TEACHERS_WITH_LOGIN > 0
     assert len(session.exec(select(SchoolYear)).all()) == 2
 
     again = runner.invoke(app, ["demo"])

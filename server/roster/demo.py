@@ -15,11 +15,13 @@ from server.roster.models import (
     SchoolCreate,
     SchoolLevel,
     SchoolYearCreate,
+    TeacherCreate,
 )
 
 DEMO_DISTRICT = "Maple Valley Unified (demo)"
 DEMO_PASSWORD = "cadence-demo-2026"
 DEMO_DOMAIN = "maplevalley.example"
+TEACHERS_WITH_LOGIN = 20
 
 SCHOOLS = [
     ("Cedar Elementary", SchoolLevel.elementary),
@@ -100,20 +102,21 @@ def load_demo(*, session: Session, settings: Settings, today: date | None = None
     today = today or date.today()
     current_start = today.year if today.month >= 8 else today.year - 1
     district = roster_service.get_or_create_district(session=session, name=DEMO_DISTRICT)
-    assert district.id is not None
+    district_id = district.id
+    assert district_id is not None
     years = []
     for start in (current_start - 1, current_start):
         name, first_day, last_day = school_year_bounds(start)
         years.append(
             roster_service.create_school_year(
                 session=session,
-                district_id=district.id,
+                district_id=district_id,
                 data=SchoolYearCreate(name=name, start_date=first_day, end_date=last_day),
             )
         )
     schools = [
         roster_service.create_school(
-            session=session, district_id=district.id, data=SchoolCreate(name=n, level=lvl)
+            session=session, district_id=district_id, data=SchoolCreate(name=n, level=lvl)
         )
         for n, lvl in SCHOOLS
     ]
@@ -126,8 +129,8 @@ def load_demo(*, session: Session, settings: Settings, today: date | None = None
         )
         school_id = schools[school_index].id if school_index is not None else None
         accounts_service.add_membership(
-            session=session, user=user, role=role, district_id=district.id, school_id=school_id
-        )  # type: ignore[arg-type]
+            session=session, user=user, role=role, district_id=district_id, school_id=school_id
+        )
         return user
 
     person("Dana Whitfield", Role.district_admin, None, email=f"admin@{DEMO_DOMAIN}")
@@ -140,15 +143,24 @@ def load_demo(*, session: Session, settings: Settings, today: date | None = None
         school_index = COACHES[coach_index][2]
         # Two cohorts: the first half joined last year, the rest this year.
         cohort = years[0] if i < len(TEACHER_NAMES) // 2 else years[1]
-        user = person(name, Role.teacher, school_index)
-        teacher = accounts_service.link_teacher_record(
-            session=session,
-            user=user,
-            district_id=district.id,
-            school_id=schools[school_index].id,  # type: ignore[arg-type]
-        )
-        teacher.cohort_year_id = cohort.id
-        session.add(teacher)
+        school_id = schools[school_index].id
+        assert school_id is not None
+        if i < TEACHERS_WITH_LOGIN:
+            user = person(name, Role.teacher, school_index)
+            teacher = accounts_service.link_teacher_record(
+                session=session, user=user, district_id=district_id, school_id=school_id
+            )
+            teacher.cohort_year_id = cohort.id
+            session.add(teacher)
+        else:
+            # Some teachers are coached without ever signing in.
+            teacher = roster_service.create_teacher(
+                session=session,
+                district_id=district_id,
+                data=TeacherCreate(
+                    name=name, email=_email(name), school_id=school_id, cohort_year_id=cohort.id
+                ),
+            )
         for year in years[years.index(cohort) :]:
             roster_service.create_assignment(
                 session=session,

@@ -30,7 +30,7 @@ class District(SQLModel, table=True):
 
 class SchoolBase(SQLModel):
     name: str = Field(min_length=1, max_length=200)
-    level: SchoolLevel = Field(sa_type=str_enum(SchoolLevel))  # type: ignore[call-overload]
+    level: SchoolLevel = Field(sa_type=str_enum(SchoolLevel))
 
     _strip_name = field_validator("name", mode="before")(_strip)
 
