@@ -8,7 +8,7 @@ from sqlmodel import Session
 
 from server.accounts import service as accounts_service
 from server.accounts.models import Role
-from server.accounts.service import Viewer
+from server.accounts.service import AdminScope, Viewer
 from server.config import Settings
 from server.security import SESSION_COOKIE
 
@@ -78,3 +78,24 @@ CoachDep = Annotated[Viewer, Depends(require_role(Role.coach))]
 TeacherDep = Annotated[Viewer, Depends(require_role(Role.teacher))]
 PrincipalOrAdminDep = Annotated[Viewer, Depends(require_role(Role.principal, Role.district_admin))]
 DistrictAdminDep = Annotated[Viewer, Depends(require_role(Role.district_admin))]
+
+
+def get_admin_scope(viewer: PrincipalOrAdminDep) -> AdminScope:
+    """The admin pages' scope: the whole district for a district admin, else a principal's
+    own schools."""
+    scope = viewer.admin_scope()
+    if scope is None:
+        raise Forbidden()
+    return scope
+
+
+def get_district_admin_scope(viewer: DistrictAdminDep) -> AdminScope:
+    scope = viewer.admin_scope()
+    if scope is None or not scope.is_district_admin:
+        raise Forbidden("Only a district administrator can do this.")
+    return scope
+
+
+# District admin or principal; scope.school_ids limits a principal to their own schools.
+AdminScopeDep = Annotated[AdminScope, Depends(get_admin_scope)]
+DistrictAdminScopeDep = Annotated[AdminScope, Depends(get_district_admin_scope)]

@@ -11,6 +11,8 @@ from server.accounts.routes import router as accounts_router
 from server.config import ROOT, Settings, get_settings
 from server.db import make_engine
 from server.deps import Forbidden, NotAuthenticated
+from server.roster.admin_assignment_routes import router as roster_assignments_router
+from server.roster.admin_people_routes import router as roster_people_router
 from server.roster.admin_routes import router as roster_admin_router
 from server.roster.import_routes import router as roster_import_router
 from server.roster.routes import router as roster_router
@@ -69,7 +71,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = make_engine(settings.database_url)
     app.add_middleware(SecurityMiddleware)
     app.mount("/static", StaticFiles(directory=ROOT / "web" / "static"), name="static")
-    for router in (accounts_router, roster_router, roster_admin_router, roster_import_router):
+    for router in (
+        accounts_router,
+        roster_router,
+        roster_admin_router,
+        roster_people_router,
+        roster_assignments_router,
+        roster_import_router,
+    ):
         app.include_router(router)
     install_error_handlers(app)
     return app

@@ -15,7 +15,7 @@ from server.config import Settings
 from server.db import make_engine
 from server.main import create_app
 from server.models import metadata
-from tests.databases import POSTGRES_URL, SUITE_URL, empty_database, suite_kind
+from tests.databases import POSTGRES_URL, empty_database, suite_kind
 
 TEST_SECRET = "test-secret-key-4f9a1c7e2b8d6053a1f4c9e7b2d8a6f0"
 

@@ -75,9 +75,7 @@ class Membership(SQLModel, table=True):
     )
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="user.id", index=True)
-    role: Role = Field(
-        sa_type=str_enum(Role)
-    )
+    role: Role = Field(sa_type=str_enum(Role))
     district_id: int = Field(foreign_key="district.id", index=True)
     school_id: int | None = Field(default=None, foreign_key="school.id", index=True)
     created_at: datetime = Field(default_factory=utcnow)

@@ -5,7 +5,8 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlmodel import Session, col, delete, func, select
+from argon2 import PasswordHasher
+from sqlmodel import Session, col, delete, func, or_, select
 
 from server.accounts.models import (
     ROLE_PRIORITY,
@@ -15,6 +16,7 @@ from server.accounts.models import (
     Role,
     User,
     UserCreate,
+    UserUpdate,
 )
 from server.accounts.passwords import hash_password, hasher, verify_password
 from server.config import Settings
@@ -82,8 +84,80 @@ class Viewer:
             school.id in self.school_ids(Role.principal)
         )
 
+    def admin_scope(self) -> "AdminScope | None":
+        """What this person may manage on the admin pages, or None (no admin role)."""
+        admin_districts = self.district_ids(Role.district_admin)
+        if admin_districts:
+            return AdminScope(viewer=self, district_id=min(admin_districts), school_ids=None)
+        principal_districts = self.district_ids(Role.principal)
+        if principal_districts:
+            district_id = min(principal_districts)
+            school_ids = frozenset(
+                m.school_id
+                for m in self.memberships
+                if m.role == Role.principal and m.district_id == district_id and m.school_id
+            )
+            return AdminScope(viewer=self, district_id=district_id, school_ids=school_ids)
+        return None
 
-def _hasher(settings: Settings):  # type: ignore[no-untyped-def]
+
+# Roles a principal may give or take away, at their own school only.
+PRINCIPAL_GRANTABLE = (Role.coach, Role.teacher)
+
+
+@dataclass(frozen=True)
+class AdminScope:
+    """The part of the roster an admin page may show and change.
+
+    A district admin manages the whole district (school_ids is None); a principal only the
+    schools they lead, and there only coach and teacher roles.
+    """
+
+    viewer: Viewer
+    district_id: int
+    school_ids: frozenset[int] | None
+
+    @property
+    def is_district_admin(self) -> bool:
+        return self.school_ids is None
+
+    @property
+    def school_filter(self) -> set[int] | None:
+        """For list queries: None means every school in the district."""
+        return None if self.school_ids is None else set(self.school_ids)
+
+    def covers_school(self, school: School) -> bool:
+        if school.district_id != self.district_id:
+            return False
+        return self.school_ids is None or school.id in self.school_ids
+
+    @property
+    def grantable_roles(self) -> list[Role]:
+        return list(Role) if self.is_district_admin else list(PRINCIPAL_GRANTABLE)
+
+    def can_manage_membership(self, membership: Membership) -> bool:
+        if membership.district_id != self.district_id:
+            return False
+        if self.school_ids is None:
+            return True
+        return membership.role in PRINCIPAL_GRANTABLE and membership.school_id in self.school_ids
+
+    def can_see_person(self, memberships: list[Membership]) -> bool:
+        """Principals see people holding a role at their school; district admins everyone in
+        the district, and people with no role at all (so nobody drops out of sight)."""
+        if self.school_ids is None:
+            return not memberships or any(m.district_id == self.district_id for m in memberships)
+        return any(m.school_id in self.school_ids for m in memberships)
+
+    def can_edit_account(self, user: User, memberships: list[Membership]) -> bool:
+        """Name, email and active: a principal only for themselves and for people whose every
+        role is one they manage (never, say, a district admin who also teaches there)."""
+        if self.school_ids is None or user.id == self.viewer.id:
+            return True
+        return bool(memberships) and all(self.can_manage_membership(m) for m in memberships)
+
+
+def _hasher(settings: Settings) -> PasswordHasher:
     return hasher(settings.argon2_time_cost, settings.argon2_memory_kib)
 
 
@@ -137,6 +211,10 @@ def add_membership(
         school_id = None
     elif school_id is None:
         raise AccountError("school", f"a {role.label.lower()} needs a school")
+    else:
+        school = session.get(School, school_id)
+        if school is None or school.district_id != district_id:
+            raise AccountError("school", "choose a school in this district")
     existing = session.exec(
         select(Membership).where(
             Membership.user_id == user.id,
@@ -147,6 +225,7 @@ def add_membership(
     ).first()
     if existing is not None:
         return existing
+    assert user.id is not None
     membership = Membership(
         user_id=user.id, role=role, district_id=district_id, school_id=school_id
     )
@@ -181,7 +260,27 @@ def link_teacher_record(
     return teacher
 
 
-def remove_membership(*, session: Session, membership: Membership) -> None:
+def remove_membership(
+    *, session: Session, membership: Membership, actor_id: int | None = None
+) -> None:
+    """Take a role away. `actor_id` (who asks) may not remove their own last district admin
+    role: that would lock the district out of its admin pages."""
+    if (
+        actor_id is not None
+        and membership.user_id == actor_id
+        and membership.role == Role.district_admin
+    ):
+        admin_roles = session.exec(
+            select(func.count())
+            .select_from(Membership)
+            .where(Membership.user_id == actor_id, Membership.role == Role.district_admin)
+        ).one()
+        if admin_roles <= 1:
+            raise AccountError(
+                "role",
+                "you cannot remove your own last district admin role; "
+                "ask another district admin to do it",
+            )
     session.delete(membership)
     session.flush()
 
@@ -235,6 +334,7 @@ def _token_hash(token: str) -> str:
 def start_session(*, session: Session, settings: Settings, user: User) -> str:
     """Create a login session and return the cookie token (only its hash is stored)."""
     token = secrets.token_urlsafe(32)
+    assert user.id is not None
     session.add(
         LoginSession(
             token_hash=_token_hash(token),
@@ -269,3 +369,55 @@ def list_users(
     if school_ids is not None:
         query = query.where(col(Membership.school_id).in_(school_ids))
     return list(session.exec(query.distinct().order_by(User.name)))
+
+
+def get_user(*, session: Session, user_id: int) -> User | None:
+    return session.get(User, user_id)
+
+
+def update_user(
+    *, session: Session, user: User, data: UserUpdate, actor_id: int | None = None
+) -> User:
+    """Change name, email and active; `actor_id` (who asks) may not deactivate themselves."""
+    email = normalize_email(data.email)
+    clash = get_user_by_email(session=session, email=email)
+    if clash is not None and clash.id != user.id:
+        raise AccountError("email", f"{email} already has an account")
+    if actor_id is not None and user.id == actor_id and not data.is_active:
+        raise AccountError("is_active", "you cannot deactivate your own account")
+    user.email = email
+    user.name = data.name.strip()
+    user.is_active = data.is_active
+    session.add(user)
+    session.flush()
+    return user
+
+
+@dataclass(frozen=True)
+class Person:
+    """A person with a login and the roles they hold (those in the asked-for scope)."""
+
+    user: User
+    memberships: list[Membership]
+
+
+def list_people(
+    *, session: Session, district_id: int, school_ids: set[int] | None = None
+) -> list[Person]:
+    """People with a role in the district, or (when given) at one of these schools.
+
+    District-wide (school_ids None) also lists people who hold no role at all, so that
+    someone whose last role was removed can still be found and given a new one.
+    """
+    query = select(Membership).where(Membership.district_id == district_id)
+    if school_ids is not None:
+        query = query.where(col(Membership.school_id).in_(school_ids))
+    by_user: dict[int, list[Membership]] = {}
+    for membership in session.exec(query.order_by(col(Membership.id))):
+        by_user.setdefault(membership.user_id, []).append(membership)
+    users_query = select(User).where(col(User.id).in_(list(by_user)))
+    if school_ids is None:
+        has_role = select(Membership.user_id).where(col(Membership.user_id) == User.id).exists()
+        users_query = select(User).where(or_(col(User.id).in_(list(by_user)), ~has_role))
+    users = session.exec(users_query.order_by(User.name, col(User.id)))
+    return [Person(user=u, memberships=by_user.get(u.id or 0, [])) for u in users]

@@ -3,12 +3,12 @@
 from dataclasses import dataclass
 from datetime import date
 
-from sqlmodel import Session, col, or_, select
+from sqlmodel import Session, col, func, or_, select
 
 from server.accounts.models import Membership, Role, User
 from server.roster.models import (
     CoachAssignment,
-    CoachAssignmentCreate,
+    CoachAssignmentBase,
     District,
     School,
     SchoolCreate,
@@ -83,6 +83,43 @@ def update_school(*, session: Session, school: School, data: SchoolUpdate) -> Sc
     return school
 
 
+@dataclass(frozen=True)
+class SchoolCounts:
+    teachers: int
+    coaches: int
+
+
+def school_counts(
+    *, session: Session, district_id: int, school_ids: set[int] | None = None
+) -> dict[int, SchoolCounts]:
+    """Active roster teachers and coaches per school, for every school listed."""
+    schools = list_schools(session=session, district_id=district_id, school_ids=school_ids)
+    ids = [s.id for s in schools]
+    teachers = dict(
+        session.exec(
+            select(Teacher.school_id, func.count())
+            .where(col(Teacher.school_id).in_(ids), col(Teacher.active).is_(True))
+            .group_by(col(Teacher.school_id))
+        ).all()
+    )
+    coaches = dict(
+        session.exec(
+            select(Membership.school_id, func.count(func.distinct(Membership.user_id)))
+            .where(col(Membership.school_id).in_(ids), Membership.role == Role.coach)
+            .group_by(col(Membership.school_id))
+        ).all()
+    )
+    return {
+        s.id: SchoolCounts(teachers=teachers.get(s.id, 0), coaches=coaches.get(s.id, 0))
+        for s in schools
+        if s.id is not None
+    }
+
+
+def get_school_year(*, session: Session, school_year_id: int) -> SchoolYear | None:
+    return session.get(SchoolYear, school_year_id)
+
+
 def list_school_years(*, session: Session, district_id: int) -> list[SchoolYear]:
     query = select(SchoolYear).where(SchoolYear.district_id == district_id)
     return list(session.exec(query.order_by(col(SchoolYear.start_date).desc())))
@@ -113,11 +150,18 @@ def current_school_year(*, session: Session, district_id: int, today: date) -> S
 
 
 def list_teachers(
-    *, session: Session, district_id: int, school_ids: set[int] | None = None
+    *,
+    session: Session,
+    district_id: int,
+    school_ids: set[int] | None = None,
+    has_login: bool | None = None,
 ) -> list[Teacher]:
     query = select(Teacher).where(Teacher.district_id == district_id)
     if school_ids is not None:
         query = query.where(col(Teacher.school_id).in_(school_ids))
+    if has_login is not None:
+        user_id = col(Teacher.user_id)
+        query = query.where(user_id.is_not(None) if has_login else user_id.is_(None))
     return list(session.exec(query.order_by(Teacher.name)))
 
 
@@ -186,7 +230,7 @@ def list_coaches(
     return list(session.exec(query.distinct().order_by(User.name)))
 
 
-def _check_assignment(*, session: Session, data: CoachAssignmentCreate) -> Teacher:
+def _check_assignment(*, session: Session, data: CoachAssignmentBase) -> Teacher:
     teacher = session.get(Teacher, data.teacher_id)
     if teacher is None:
         raise RosterError("teacher_id", "choose a teacher")
@@ -201,7 +245,7 @@ def _check_assignment(*, session: Session, data: CoachAssignmentCreate) -> Teach
     return teacher
 
 
-def create_assignment(*, session: Session, data: CoachAssignmentCreate) -> CoachAssignment:
+def create_assignment(*, session: Session, data: CoachAssignmentBase) -> CoachAssignment:
     _check_assignment(session=session, data=data)
     assignment = CoachAssignment(**data.model_dump())
     session.add(assignment)
@@ -210,7 +254,7 @@ def create_assignment(*, session: Session, data: CoachAssignmentCreate) -> Coach
 
 
 def update_assignment(
-    *, session: Session, assignment: CoachAssignment, data: CoachAssignmentCreate
+    *, session: Session, assignment: CoachAssignment, data: CoachAssignmentBase
 ) -> CoachAssignment:
     _check_assignment(session=session, data=data)
     assignment.sqlmodel_update(data.model_dump())
@@ -223,18 +267,36 @@ def get_assignment(*, session: Session, assignment_id: int) -> CoachAssignment |
     return session.get(CoachAssignment, assignment_id)
 
 
+@dataclass(frozen=True)
+class AssignmentRow:
+    assignment: CoachAssignment
+    teacher: Teacher
+    school: School
+    coach: User
+    year: SchoolYear
+
+
 def list_assignments(
-    *, session: Session, school_ids: set[int]
-) -> list[tuple[CoachAssignment, Teacher, User, SchoolYear]]:
+    *, session: Session, district_id: int, school_ids: set[int] | None = None
+) -> list[AssignmentRow]:
+    """Coach assignments of teachers in the district (or at these schools), newest year first."""
+    years = {y.id: y for y in list_school_years(session=session, district_id=district_id)}
     query = (
-        select(CoachAssignment, Teacher, User, SchoolYear)
+        select(CoachAssignment, Teacher, School, User)
         .join(Teacher, col(Teacher.id) == CoachAssignment.teacher_id)
+        .join(School, col(School.id) == Teacher.school_id)
         .join(User, col(User.id) == CoachAssignment.coach_id)
-        .join(SchoolYear, col(SchoolYear.id) == CoachAssignment.school_year_id)
-        .where(col(Teacher.school_id).in_(school_ids))
-        .order_by(col(SchoolYear.start_date).desc(), User.name, Teacher.name)
+        .where(Teacher.district_id == district_id)
+        .order_by(School.name, Teacher.name, col(CoachAssignment.start_date))
     )
-    return [tuple(row) for row in session.exec(query)]  # type: ignore[misc]
+    if school_ids is not None:
+        query = query.where(col(Teacher.school_id).in_(school_ids))
+    rows = [
+        AssignmentRow(assignment=a, teacher=t, school=s, coach=c, year=years[a.school_year_id])
+        for a, t, s, c in session.exec(query)
+    ]
+    # Stable sort: newest school year first, the order above within each year.
+    return sorted(rows, key=lambda row: row.year.start_date, reverse=True)
 
 
 def caseload(*, session: Session, coach_id: int, on: date) -> list[CaseloadEntry]:
