@@ -1,10 +1,12 @@
 """The `cadence` command line: serve, migrate, demo data, users, roster import."""
 
 import json
+from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.progress import Progress
 from rich.table import Table
 from sqlmodel import Session, select
 
@@ -14,6 +16,9 @@ from server.accounts.models import Role, UserCreate
 from server.config import get_settings
 from server.db import make_engine
 from server.roster import demo
+from server.roster.import_plan import ImportRejected
+from server.roster.import_service import KINDS, ImportResult, apply_import
+from server.roster.importer import build_plan, read_path
 from server.roster.models import School
 
 app = typer.Typer(help="Cadence: classroom observation and coaching.", no_args_is_help=True)
@@ -167,3 +172,52 @@ def users_set_password(
             raise _fail(str(exc)) from exc
         session.commit()
     console.print(f"Password set for {email}.")
+
+
+@roster_app.command("import")
+def roster_import(
+    path: Annotated[
+        Path,
+        typer.Argument(
+            exists=True, help="A folder of OneRoster CSVs, a .zip of them, or a Cadence roster CSV."
+        ),
+    ],
+    district: Annotated[
+        str | None,
+        typer.Option(
+            help="Cadence roster CSV only: the district to import into (created when absent). "
+            "Default: the only district, or a new one called 'My district'."
+        ),
+    ] = None,
+) -> None:
+    """Import a roster, all or nothing: every row is checked before anything is written."""
+    settings = get_settings()
+    migrate.upgrade(settings.database_url)
+    try:
+        plan = build_plan(files=read_path(path=path), district_name=district)
+        with _session() as session, Progress(console=console) as progress:
+            task = progress.add_task(f"Importing {plan.format}", total=plan.size)
+            result = apply_import(
+                session=session, plan=plan, on_step=lambda: progress.advance(task)
+            )
+    except ImportRejected as exc:
+        for problem in exc.problems:
+            err_console.print(str(problem), markup=False, highlight=False, soft_wrap=True)
+        raise _fail(f"nothing was imported: {len(exc.problems)} problem(s)") from exc
+    console.print(_result_table(result))
+
+
+def _result_table(result: ImportResult) -> Table:
+    table = Table(title=f"Roster imported ({result.format})")
+    table.add_column("kind")
+    for column in ("created", "updated", "unchanged", "skipped"):
+        table.add_column(column, justify="right")
+    for kind in KINDS:
+        counts = result.counts[kind]
+        table.add_row(
+            kind,
+            *(str(n) for n in (counts.created, counts.updated, counts.unchanged, counts.skipped)),
+        )
+    if result.ignored_files:
+        table.caption = "Not used: " + ", ".join(result.ignored_files)
+    return table

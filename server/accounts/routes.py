@@ -102,4 +102,6 @@ def logout(request: Request, session: SessionDep) -> Response:
 def no_role(request: Request, viewer: OptionalViewerDep) -> Response:
     if viewer is None:
         return RedirectResponse("/login", status_code=303)
+    if viewer.roles:
+        return RedirectResponse(home_path(viewer), status_code=303)
     return render(request, "no_role.html")

@@ -1,0 +1,181 @@
+"""The authorization matrix: every route x every role is allowed, 403, or a redirect to login.
+
+A new route fails `test_every_route_is_in_the_matrix` until it is classified here.
+"""
+
+from dataclasses import dataclass
+
+import pytest
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+from sqlmodel import Session, select
+from starlette.routing import BaseRoute
+
+from server.accounts.models import Membership, Role
+from server.config import Settings
+from server.main import create_app
+from tests.conftest import csrf_from, login
+from tests.factories import (
+    PASSWORD,
+    create_assignment,
+    create_district,
+    create_school,
+    create_school_year,
+    create_teacher,
+    create_user,
+)
+
+ANON = "anonymous"
+NO_ROLE = "no_role"
+TEACHER = "teacher"
+COACH = "coach"
+PRINCIPAL = "principal"  # principal of the school the ids belong to
+OTHER_PRINCIPAL = "other_principal"  # principal of another school in the district
+ADMIN = "district_admin"
+ROLES = [ANON, NO_ROLE, TEACHER, COACH, PRINCIPAL, OTHER_PRINCIPAL, ADMIN]
+SIGNED_IN = set(ROLES) - {ANON}
+SCHOOL_ADMINS = {PRINCIPAL, ADMIN}  # people who manage the school in the URL
+ANY_ADMIN = {PRINCIPAL, OTHER_PRINCIPAL, ADMIN}  # pages scoped to the viewer's own schools
+
+# (method, path) -> roles allowed. Everyone else signed in gets 403; anonymous goes to login.
+MATRIX: dict[tuple[str, str], set[str]] = {
+    ("GET", "/"): set(ROLES),
+    ("GET", "/login"): set(ROLES),
+    ("POST", "/login"): set(ROLES),
+    ("POST", "/logout"): set(ROLES),
+    ("GET", "/no-role"): set(ROLES),
+    ("GET", "/caseload"): {COACH},
+    ("GET", "/my-coaching"): {TEACHER},
+    ("GET", "/school"): ANY_ADMIN,
+    ("GET", "/schools/{school_id}"): SCHOOL_ADMINS,
+    ("GET", "/admin"): ANY_ADMIN,
+    ("GET", "/admin/schools"): ANY_ADMIN,
+    ("GET", "/admin/schools/new"): {ADMIN},
+    ("POST", "/admin/schools/new"): {ADMIN},
+    ("GET", "/admin/schools/{school_id}/edit"): SCHOOL_ADMINS,
+    ("POST", "/admin/schools/{school_id}/edit"): SCHOOL_ADMINS,
+    ("GET", "/admin/school-years"): {ADMIN},
+    ("POST", "/admin/school-years"): {ADMIN},
+    ("GET", "/admin/teachers/new"): ANY_ADMIN,
+    ("POST", "/admin/teachers/new"): ANY_ADMIN,
+    ("GET", "/admin/teachers/{teacher_id}/edit"): SCHOOL_ADMINS,
+    ("POST", "/admin/teachers/{teacher_id}/edit"): SCHOOL_ADMINS,
+    ("GET", "/admin/people"): ANY_ADMIN,
+    ("GET", "/admin/people/new"): ANY_ADMIN,
+    ("POST", "/admin/people/new"): ANY_ADMIN,
+    ("GET", "/admin/people/{user_id}/edit"): SCHOOL_ADMINS,
+    ("POST", "/admin/people/{user_id}/edit"): SCHOOL_ADMINS,
+    ("POST", "/admin/people/{user_id}/roles"): SCHOOL_ADMINS,
+    ("POST", "/admin/people/{user_id}/roles/{membership_id}/delete"): SCHOOL_ADMINS,
+    ("GET", "/admin/assignments"): ANY_ADMIN,
+    ("GET", "/admin/assignments/new"): ANY_ADMIN,
+    ("POST", "/admin/assignments/new"): ANY_ADMIN,
+    ("GET", "/admin/assignments/{assignment_id}/edit"): SCHOOL_ADMINS,
+    ("POST", "/admin/assignments/{assignment_id}/edit"): SCHOOL_ADMINS,
+    ("GET", "/admin/roster/import"): {ADMIN},
+    ("POST", "/admin/roster/import"): {ADMIN},
+}
+
+
+def _walk(routes: list[BaseRoute]) -> list[APIRoute]:
+    found: list[APIRoute] = []
+    for route in routes:
+        included = getattr(route, "original_router", None)
+        if included is not None:
+            found.extend(_walk(included.routes))
+        elif isinstance(route, APIRoute):
+            found.append(route)
+    return found
+
+
+def app_routes(app: FastAPI) -> set[tuple[str, str]]:
+    return {(method, r.path) for r in _walk(app.routes) for method in r.methods}
+
+
+def test_every_route_is_in_the_matrix(settings: Settings) -> None:
+    assert app_routes(create_app(settings)) == set(MATRIX)
+
+
+@dataclass
+class World:
+    ids: dict[str, int]
+    emails: dict[str, str]
+
+
+def build_world(session: Session, settings: Settings) -> World:
+    district = create_district(session)
+    school = create_school(session, district, name="Home School")
+    other = create_school(session, district, name="Other School")
+    year = create_school_year(session, district)
+    emails = {}
+    users = {
+        NO_ROLE: create_user(session, settings, email="norole@example.org"),
+        TEACHER: create_user(
+            session, settings, role=Role.teacher, school=school, email="teacher@example.org"
+        ),
+        COACH: create_user(
+            session, settings, role=Role.coach, school=school, email="coach@example.org"
+        ),
+        PRINCIPAL: create_user(
+            session, settings, role=Role.principal, school=school, email="principal@example.org"
+        ),
+        OTHER_PRINCIPAL: create_user(
+            session, settings, role=Role.principal, school=other, email="other@example.org"
+        ),
+        ADMIN: create_user(
+            session,
+            settings,
+            role=Role.district_admin,
+            district=district,
+            email="admin@example.org",
+        ),
+    }
+    emails = {role: user.email for role, user in users.items()}
+    subject = create_user(
+        session, settings, role=Role.teacher, school=school, email="subject@example.org"
+    )
+    membership = session.exec(select(Membership).where(Membership.user_id == subject.id)).one()
+    teacher = create_teacher(session, school, name="Roster Teacher")
+    assignment = create_assignment(session, users[COACH], teacher, year)
+    session.commit()
+    ids = {
+        "school_id": school.id,
+        "teacher_id": teacher.id,
+        "user_id": subject.id,
+        "membership_id": membership.id,
+        "assignment_id": assignment.id,
+    }
+    return World(ids={k: v for k, v in ids.items() if v is not None}, emails=emails)
+
+
+CASES = [(method, path, role) for (method, path) in sorted(MATRIX) for role in ROLES]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "role"), CASES, ids=[f"{m} {p} {r}" for m, p, r in CASES]
+)
+def test_route_access(
+    client: TestClient, session: Session, settings: Settings, method: str, path: str, role: str
+) -> None:
+    world = build_world(session, settings)
+    if role != ANON:
+        assert login(client, world.emails[role], PASSWORD).status_code == 303
+    url = path.format(**world.ids)
+    if method == "GET":
+        response = client.get(url, follow_redirects=False)
+    else:
+        token = csrf_from(client.get("/login" if role == ANON else "/", follow_redirects=True).text)
+        response = client.post(url, data={"csrf_token": token}, follow_redirects=False)
+
+    allowed = role in MATRIX[(method, path)]
+    location = response.headers.get("location", "")
+    if allowed:
+        assert response.status_code not in (401, 403), response.text[:300]
+        assert not (response.status_code == 303 and location.startswith("/login?next=")), location
+        assert response.status_code < 500
+    elif role == ANON:
+        assert response.status_code == 303
+        assert location == f"/login?next={url}"
+    else:
+        assert response.status_code == 403, (response.status_code, location)
