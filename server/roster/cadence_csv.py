@@ -103,10 +103,11 @@ def _row(
             problems.at(row, column, "required")
     check_length(row=row, column="name", limit=200, problems=problems)
     check_length(row=row, column="source_id", limit=255, problems=problems)
+    # Check the email before the role, so a row with both wrong reports both.
+    email = _email(row, "email", problems)
     if role not in ROLES:
         problems.at(row, "role", f"{row.get('role')!r} is not one of {', '.join(ROLES)}")
         return
-    email = _email(row, "email", problems)
     school = _school(row, role, schools, problems)
     if role != Role.teacher:
         for column in ("cohort", "coach_email"):

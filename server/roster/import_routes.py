@@ -9,21 +9,21 @@ from fastapi.responses import Response
 from sqlmodel import Session
 from starlette.datastructures import UploadFile as StarletteUpload
 
-from server.accounts.models import Role
-from server.accounts.service import Viewer
-from server.deps import DistrictAdminDep, SessionDep
+from server.accounts.service import AdminScope
+from server.deps import DistrictAdminScopeDep, SessionDep
+from server.roster.admin_common import render_admin
 from server.roster.import_plan import FILE, ImportRejected, Problem, SourceFile
 from server.roster.import_service import apply_import
 from server.roster.importer import MAX_TOTAL_BYTES, build_plan
 from server.roster.models import District
-from server.templating import render
 
 router = APIRouter()
 PAGE = "admin/import.html"
+SECTION = "import"
 
 
-def _district(session: Session, viewer: Viewer) -> District:
-    district = session.get(District, min(viewer.district_ids(Role.district_admin)))
+def _district(session: Session, scope: AdminScope) -> District:
+    district = session.get(District, scope.district_id)
     assert district is not None  # memberships reference districts by foreign key
     return district
 
@@ -43,18 +43,18 @@ def _read(uploads: Sequence[StarletteUpload]) -> list[SourceFile]:
 
 
 @router.get("/admin/roster/import")
-def import_page(request: Request, session: SessionDep, viewer: DistrictAdminDep) -> Response:
-    return render(request, PAGE, {"district": _district(session, viewer)})
+def import_page(request: Request, session: SessionDep, scope: DistrictAdminScopeDep) -> Response:
+    return render_admin(request, PAGE, scope, SECTION, {"district": _district(session, scope)})
 
 
 @router.post("/admin/roster/import")
 def import_upload(
     request: Request,
     session: SessionDep,
-    viewer: DistrictAdminDep,
+    scope: DistrictAdminScopeDep,
     files: Annotated[list[UploadFile | str] | None, File()] = None,
 ) -> Response:
-    district = _district(session, viewer)
+    district = _district(session, scope)
     # A form sent with no file chosen still has an empty part (a string, for some clients).
     uploads = [f for f in files or [] if isinstance(f, StarletteUpload) and f.filename]
     try:
@@ -64,5 +64,5 @@ def import_upload(
         result = apply_import(session=session, plan=plan, district=district)
     except ImportRejected as exc:
         context = {"district": district, "problems": exc.problems}
-        return render(request, PAGE, context, status_code=400)
-    return render(request, PAGE, {"district": district, "result": result})
+        return render_admin(request, PAGE, scope, SECTION, context, status_code=400)
+    return render_admin(request, PAGE, scope, SECTION, {"district": district, "result": result})
