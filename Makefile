@@ -10,7 +10,7 @@ NPM_STAMP := web/node_modules/.package-lock.json
 .PHONY: run setup setup-dev test test-postgres lint chromium clean
 
 run: setup
-	$(BIN)/cadence demo
+	$(BIN)/cadence demo --if-empty
 	$(BIN)/cadence serve --port $(PORT)
 
 setup: $(VENV)/.installed $(HTMX)

@@ -16,6 +16,7 @@ from server.accounts.models import Role, UserCreate
 from server.config import get_settings
 from server.db import make_engine
 from server.roster import demo
+from server.roster import service as roster_service
 from server.roster.import_plan import ImportRejected
 from server.roster.import_service import KINDS, ImportResult, apply_import
 from server.roster.importer import build_plan, read_path
@@ -56,11 +57,20 @@ def db_downgrade(revision: str) -> None:
 @app.command("demo")
 def demo_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the logins as JSON.")] = False,
+    if_empty: Annotated[
+        bool, typer.Option("--if-empty", help="Load only into a database with no district yet.")
+    ] = False,
 ) -> None:
     """Load the demo district when it is absent, and print its logins."""
     settings = get_settings()
     migrate.upgrade(settings.database_url)
     with _session() as session:
+        has_other_district = not demo.demo_exists(session=session) and (
+            roster_service.first_district(session=session) is not None
+        )
+        if if_empty and has_other_district:
+            console.print("The database holds a district already: no demo loaded.")
+            return
         loaded = demo.load_demo(session=session, settings=settings)
         logins = demo.demo_logins(session=session)
     if as_json:
@@ -143,8 +153,6 @@ def users_create(
 
 
 def _only_district(session: Session) -> int:
-    from server.roster import service as roster_service
-
     district = roster_service.first_district(session=session)
     if district is None or district.id is None:
         raise _fail("no district yet: import a roster or run `cadence demo` first")

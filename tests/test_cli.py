@@ -145,3 +145,14 @@ def test_demo_loads_once_and_prints_working_logins_as_json(cli_env: None, sessio
     assert again.exit_code == 0
     assert "already present" in again.output
     assert len(session.exec(select(Teacher)).all()) == 24
+
+
+def test_demo_if_empty_leaves_a_real_district_alone(cli_env: None, session: Session) -> None:
+    create_district(session, "Real District")
+    session.commit()
+    result = runner.invoke(app, ["demo", "--if-empty"])
+    assert result.exit_code == 0, result.output
+    assert "no demo loaded" in result.output
+    assert not demo.demo_exists(session=session)
+    assert runner.invoke(app, ["demo"]).exit_code == 0
+    assert demo.demo_exists(session=session)
