@@ -4,7 +4,8 @@ from sqlmodel import SQLModel
 
 from server.accounts import models as accounts_models
 from server.roster import models as roster_models
+from server.rubrics import models as rubrics_models
 
-__all__ = ["SQLModel", "accounts_models", "roster_models"]
+__all__ = ["SQLModel", "accounts_models", "roster_models", "rubrics_models"]
 
 metadata = SQLModel.metadata
