@@ -1,4 +1,4 @@
-"""The `cadence` command line: serve, migrate, demo data, users, roster import."""
+"""The `cadence` command line: serve, migrate, demo data, users, roster import, rubrics."""
 
 import json
 from pathlib import Path
@@ -21,6 +21,7 @@ from server.roster.import_plan import ImportRejected
 from server.roster.import_service import KINDS, ImportResult, apply_import
 from server.roster.importer import build_plan, read_path
 from server.roster.models import School
+from server.rubrics.cli import rubrics_app
 
 app = typer.Typer(help="Cadence: classroom observation and coaching.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
@@ -29,6 +30,7 @@ roster_app = typer.Typer(help="Roster files.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(roster_app, name="roster")
+app.add_typer(rubrics_app, name="rubrics")
 console = Console()
 err_console = Console(stderr=True)
 

@@ -1,12 +1,13 @@
 """The one Settings object: read from the environment (prefix CADENCE_ or plain names) and .env."""
 
+import json
 import secrets
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
 VAR_DIR = ROOT / "var"
@@ -51,6 +52,19 @@ class Settings(BaseSettings):
     login_window_minutes: int = Field(default=15, ge=1)
     argon2_time_cost: int = Field(default=3, ge=1)
     argon2_memory_kib: int = Field(default=65536, ge=64)
+    # The district's own rubric folders, loaded after the shipped rubrics/ (docs/rubrics.md).
+    # RUBRIC_DIRS: comma-separated paths, or a JSON list.
+    rubric_dirs: Annotated[list[Path], NoDecode] = Field(default_factory=list)
+
+    @field_validator("rubric_dirs", mode="before")
+    @classmethod
+    def _split_rubric_dirs(cls, value: object) -> object:
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [part.strip() for part in text.split(",") if part.strip()]
+        return value
 
     @model_validator(mode="after")
     def _secret_key(self) -> "Settings":

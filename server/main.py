@@ -1,21 +1,28 @@
 """create_app(): settings, database engine, routers, static files, error pages."""
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from urllib.parse import quote
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import HTTPException, RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
 
 from server.accounts.routes import router as accounts_router
 from server.config import ROOT, Settings, get_settings
 from server.db import make_engine
 from server.deps import Forbidden, NotAuthenticated
+from server.observations.routes import router as observations_router
+from server.observations.write_routes import router as observation_writes_router
 from server.roster.admin_assignment_routes import router as roster_assignments_router
 from server.roster.admin_people_routes import router as roster_people_router
 from server.roster.admin_routes import router as roster_admin_router
 from server.roster.import_routes import router as roster_import_router
 from server.roster.routes import router as roster_router
+from server.rubrics import service as rubrics_service
+from server.rubrics.routes import router as rubrics_router
 from server.security import SecurityMiddleware, verify_csrf
 from server.templating import is_htmx, render
 
@@ -62,10 +69,23 @@ def install_error_handlers(app: FastAPI) -> None:
         return _error_page(request, 422, "Check the request", problems)
 
 
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """On start (every worker): register the rubric files, shipped and the district's."""
+    await run_in_threadpool(
+        rubrics_service.sync_at_startup, engine=app.state.engine, settings=app.state.settings
+    )
+    yield
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     app = FastAPI(
-        title="Cadence", dependencies=[Depends(verify_csrf)], docs_url=None, redoc_url=None
+        title="Cadence",
+        dependencies=[Depends(verify_csrf)],
+        docs_url=None,
+        redoc_url=None,
+        lifespan=lifespan,
     )
     app.state.settings = settings
     app.state.engine = make_engine(settings.database_url)
@@ -78,6 +98,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         roster_people_router,
         roster_assignments_router,
         roster_import_router,
+        rubrics_router,
+        observations_router,
+        observation_writes_router,
     ):
         app.include_router(router)
     install_error_handlers(app)

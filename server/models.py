@@ -3,9 +3,16 @@
 from sqlmodel import SQLModel
 
 from server.accounts import models as accounts_models
+from server.observations import models as observations_models
 from server.roster import models as roster_models
 from server.rubrics import models as rubrics_models
 
-__all__ = ["SQLModel", "accounts_models", "roster_models", "rubrics_models"]
+__all__ = [
+    "SQLModel",
+    "accounts_models",
+    "observations_models",
+    "roster_models",
+    "rubrics_models",
+]
 
 metadata = SQLModel.metadata

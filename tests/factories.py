@@ -1,13 +1,18 @@
 """Factories: create_x(session, ...) builds a row with sensible defaults and flushes it."""
 
 import itertools
-from datetime import date
+import uuid
+from datetime import UTC, date, datetime
+from pathlib import Path
 
 from sqlmodel import Session
 
 from server.accounts import service as accounts_service
 from server.accounts.models import Role, User, UserCreate
 from server.config import Settings
+from server.observations import operations as ops
+from server.observations import service as observations_service
+from server.observations.models import Observation, ObservationCreate
 from server.roster import service as roster_service
 from server.roster.models import (
     CoachAssignment,
@@ -21,8 +26,13 @@ from server.roster.models import (
     Teacher,
     TeacherCreate,
 )
+from server.rubrics import service as rubrics_service
+from server.rubrics.models import RubricVersion
 
 PASSWORD = "correct-horse-battery"
+# Small rubrics for the observation tests: "talk" (plain dimensions, not observed allowed)
+# and "practices" (itemized dimensions scored as the mean of items, and a tally).
+RUBRIC_DATA = Path(__file__).parent / "observations" / "data"
 _counter = itertools.count(1)
 
 
@@ -119,3 +129,62 @@ def create_assignment(
         end_date=end,
     )
     return roster_service.create_assignment(session=session, data=data)
+
+
+def create_rubric_version(session: Session, name: str = "talk") -> RubricVersion:
+    """Register tests/observations/data/<name>.yaml (or find it registered already)."""
+    rubric = rubrics_service.load_rubric_file(RUBRIC_DATA / f"{name}.yaml")
+    _outcome, row, problem = rubrics_service.register(session=session, rubric=rubric)
+    assert row is not None and problem is None, problem
+    return row
+
+
+def create_observation(
+    session: Session,
+    coach: User,
+    teacher: Teacher,
+    rubrics: list[RubricVersion],
+    *,
+    final: bool = False,
+    shared_with_teacher: bool = False,
+    shared_with_principal: bool = False,
+) -> Observation:
+    """An observation by `coach` (who must have `teacher` in their caseload), written
+    through the service's operations; final ones have every dimension and item scored."""
+    actor = accounts_service.load_viewer(session=session, user=coach)
+    data = ObservationCreate(
+        observed_at=datetime.now(UTC),
+        grade="4",
+        teacher_id=teacher.id,  # type: ignore[arg-type]
+        rubric_version_ids=[r.id for r in rubrics],  # type: ignore[misc]
+    )
+    oid = uuid.uuid4()
+
+    def apply(op: ops.Operation, who: accounts_service.Viewer = actor) -> None:
+        observations_service.apply_operation(session=session, actor=who, op=op)
+
+    apply(ops.CreateObservation(observation_id=oid, data=data))
+    if final or shared_with_teacher or shared_with_principal:
+        for version in rubrics:
+            rubric = rubrics_service.rubric_of(version)
+            for dim in rubric.dimensions:
+                scale = rubric.scale_for(dim)
+                for item_id in [i.id for i in dim.items] or [""]:
+                    apply(
+                        ops.SetScore(
+                            observation_id=oid, rubric_version_id=version.id,  # type: ignore[arg-type]
+                            dimension_id=dim.id, item_id=item_id, value=scale.max,
+                        )
+                    )  # fmt: skip
+        apply(ops.Finalize(observation_id=oid))
+    if shared_with_teacher or shared_with_principal:
+        apply(ops.Share(observation_id=oid, audience="teacher"))
+    if shared_with_principal:
+        assert teacher.user_id is not None
+        user = accounts_service.get_user(session=session, user_id=teacher.user_id)
+        assert user is not None
+        teacher_viewer = accounts_service.load_viewer(session=session, user=user)
+        apply(ops.Share(observation_id=oid, audience="principal"), teacher_viewer)
+    obs = observations_service.get_observation(session=session, observation_id=oid)
+    assert obs is not None
+    return obs

@@ -15,11 +15,14 @@ from starlette.routing import BaseRoute
 from server.accounts.models import Membership, Role
 from server.config import Settings
 from server.main import create_app
+from server.roster import service as roster_service
 from tests.conftest import csrf_from, login
 from tests.factories import (
     PASSWORD,
     create_assignment,
     create_district,
+    create_observation,
+    create_rubric_version,
     create_school,
     create_school_year,
     create_teacher,
@@ -75,6 +78,25 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("POST", "/admin/assignments/{assignment_id}/edit"): SCHOOL_ADMINS,
     ("GET", "/admin/roster/import"): {ADMIN},
     ("POST", "/admin/roster/import"): {ADMIN},
+    # Rubric reading pages: the shipped rubrics, registered when the app starts.
+    ("GET", "/rubrics"): SIGNED_IN,
+    ("GET", "/rubrics/{rubric_id}/{version}"): SIGNED_IN,
+    # Observations: the world's observation is by COACH of TEACHER, final and shared with
+    # TEACHER (not with the principal), so only those two may open it.
+    ("GET", "/teachers/{teacher_id}"): {COACH},
+    ("GET", "/teachers/{teacher_id}/observations/new"): {COACH},
+    ("POST", "/teachers/{teacher_id}/observations/new"): {COACH},
+    ("GET", "/observations/{observation_id}"): {COACH, TEACHER},
+    ("POST", "/observations/{observation_id}/scores"): {COACH},
+    ("POST", "/observations/{observation_id}/evidence"): {COACH},
+    ("POST", "/observations/{observation_id}/notes"): {COACH},
+    ("POST", "/observations/{observation_id}/tallies"): {COACH},
+    ("POST", "/observations/{observation_id}/timer"): {COACH},
+    ("POST", "/observations/{observation_id}/context"): {COACH},
+    ("POST", "/observations/{observation_id}/finalize"): {COACH},
+    ("POST", "/observations/{observation_id}/share"): {COACH},
+    ("POST", "/observations/{observation_id}/share-principal"): {TEACHER},
+    ("POST", "/observations/{observation_id}/reflection"): {TEACHER},
 }
 
 
@@ -99,7 +121,7 @@ def test_every_route_is_in_the_matrix(settings: Settings) -> None:
 
 @dataclass
 class World:
-    ids: dict[str, int]
+    ids: dict[str, object]  # ints, and the observation's UUID
     emails: dict[str, str]
 
 
@@ -138,6 +160,14 @@ def build_world(session: Session, settings: Settings) -> World:
     membership = session.exec(select(Membership).where(Membership.user_id == subject.id)).one()
     teacher = create_teacher(session, school, name="Roster Teacher")
     assignment = create_assignment(session, users[COACH], teacher, year)
+    # TEACHER's own roster record is coached by COACH too, who observed them and shared it.
+    observed = roster_service.teacher_for_user(session=session, user_id=users[TEACHER].id)  # type: ignore[arg-type]
+    assert observed is not None
+    create_assignment(session, users[COACH], observed, year)
+    rubric = create_rubric_version(session)
+    observation = create_observation(
+        session, users[COACH], observed, [rubric], shared_with_teacher=True
+    )
     session.commit()
     ids = {
         "school_id": school.id,
@@ -145,6 +175,9 @@ def build_world(session: Session, settings: Settings) -> World:
         "user_id": subject.id,
         "membership_id": membership.id,
         "assignment_id": assignment.id,
+        "observation_id": observation.id,
+        "rubric_id": "iqa-math",
+        "version": "2026.1",
     }
     return World(ids={k: v for k, v in ids.items() if v is not None}, emails=emails)
 

@@ -7,6 +7,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from server.accounts.models import Role
 from server.deps import CoachDep, Forbidden, PrincipalOrAdminDep, SessionDep, TeacherDep
+from server.observations import service as observations_service
 from server.roster import service as roster_service
 from server.templating import render
 
@@ -30,8 +31,15 @@ def my_coaching(request: Request, session: SessionDep, viewer: TeacherDep) -> Re
     school = (
         roster_service.get_school(session=session, school_id=teacher.school_id) if teacher else None
     )
+    shared = (
+        observations_service.list_shared_with_teacher(session=session, teacher_id=teacher.id)
+        if teacher and teacher.id
+        else []
+    )
     return render(
-        request, "my_coaching.html", {"teacher": teacher, "coaches": coaches, "school": school}
+        request,
+        "my_coaching.html",
+        {"teacher": teacher, "coaches": coaches, "school": school, "shared_observations": shared},
     )
 
 
@@ -53,4 +61,14 @@ def school_page(
     if not viewer.can_manage_school(school):
         raise Forbidden("This school is not yours to view.")
     summary = roster_service.school_summary(session=session, school=school, on=date.today())
-    return render(request, "school.html", {"summary": summary, "school": school})
+    # Only what teachers chose to share with their principal; district admins see none.
+    shared = (
+        observations_service.list_shared_with_principal(session=session, school_ids={school.id})
+        if school.id in viewer.school_ids(Role.principal)
+        else []
+    )
+    return render(
+        request,
+        "school.html",
+        {"summary": summary, "school": school, "shared_observations": shared},
+    )

@@ -1,15 +1,53 @@
 """The rubric file format (docs/rubrics.md), checked by pydantic when a file is loaded.
 
 Cross-references (a dimension's group and scale, per-level descriptors matching the scale,
-unique ids) are checked here too, so a loaded Rubric is always internally consistent.
+unique ids) are checked here too, so a loaded Rubric is always internally consistent. Every
+problem carries its path inside the file (e.g. dimensions[2].scale), never just the model's.
 """
 
-from typing import Literal, Self
+from collections.abc import Iterable
+from typing import Annotated, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
-Slug = str  # lower-case letters, digits, '-' and '_' (checked by the pattern below)
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
+# Lower-case letters, digits, '-' and '_'; 80 characters at most (the database columns' size).
+Slug = Annotated[str, Field(pattern=SLUG_PATTERN, max_length=80)]
+Text = Annotated[str, Field(min_length=1)]
+
+Loc = tuple[int | str, ...]
+
+
+def _raise(title: str, problems: Iterable[tuple[Loc, str]]) -> None:
+    """Raise one ValidationError holding every problem at its own path (none: return)."""
+    errors = [
+        InitErrorDetails(
+            type=PydanticCustomError("rubric", "{message}", {"message": message}),
+            loc=loc,
+            input=None,
+        )
+        for loc, message in problems
+    ]
+    if errors:
+        raise ValidationError.from_exception_data(title, errors)
+
+
+def _duplicates(field: str, kind: str, ids: list[str]) -> list[tuple[Loc, str]]:
+    """A problem at every repeat of an id (the first use is fine)."""
+    first: dict[str, int] = {}
+    problems: list[tuple[Loc, str]] = []
+    for index, value in enumerate(ids):
+        if value in first:
+            problems.append(
+                (
+                    (field, index, "id"),
+                    f"duplicate {kind} id {value!r} (also {field}[{first[value]}])",
+                )
+            )
+        else:
+            first[value] = index
+    return problems
 
 
 class Strict(BaseModel):
@@ -17,10 +55,10 @@ class Strict(BaseModel):
 
 
 class Citation(Strict):
-    authors: list[str] = Field(min_length=1)
+    authors: list[Text] = Field(min_length=1)
     year: int = Field(ge=1900, le=2100)
-    title: str = Field(min_length=1)
-    source: str = Field(min_length=1, description="Journal, report series or publisher")
+    title: Text
+    source: Text = Field(description="Journal, report series or publisher")
     url: str | None = None
 
 
@@ -30,8 +68,8 @@ class ScaleLevel(Strict):
 
 
 class Scale(Strict):
-    id: Slug = Field(pattern=SLUG_PATTERN)
-    name: str = Field(min_length=1)
+    id: Slug
+    name: Text
     levels: list[ScaleLevel] = Field(min_length=2)
     not_observed: bool = Field(default=False, description="Whether 'not observed' is allowed")
     high_level_min: int | None = Field(
@@ -50,68 +88,106 @@ class Scale(Strict):
     def max(self) -> int:
         return max(self.values)
 
+    def is_high_level(self, value: int) -> bool:
+        return self.high_level_min is not None and value >= self.high_level_min
+
     @model_validator(mode="after")
     def _levels_ascend(self) -> Self:
-        if self.values != sorted(set(self.values)):
-            raise ValueError("levels must have distinct values in ascending order")
+        problems: list[tuple[Loc, str]] = []
+        for index in range(1, len(self.levels)):
+            if self.levels[index].value <= self.levels[index - 1].value:
+                problems.append(
+                    (
+                        ("levels", index, "value"),
+                        "levels must have distinct values in ascending order",
+                    )
+                )
         if self.high_level_min is not None and self.high_level_min not in self.values:
-            raise ValueError("high_level_min must be one of the level values")
+            problems.append((("high_level_min",), "must be one of the level values"))
+        _raise("Scale", problems)
         return self
 
 
 class Group(Strict):
-    id: Slug = Field(pattern=SLUG_PATTERN)
-    name: str = Field(min_length=1)
+    id: Slug
+    name: Text
     description: str = ""
 
 
 class LevelDescriptor(Strict):
     value: int
-    descriptor: str = Field(min_length=1, description="What this level looks like, in our words")
-    look_fors: list[str] = Field(default_factory=list)
+    descriptor: Text = Field(description="What this level looks like, in our words")
+    look_fors: list[Text] = Field(default_factory=list)
 
 
 class Item(Strict):
     """A look-for scored on its own; the dimension's score is the mean of its items."""
 
-    id: Slug = Field(pattern=SLUG_PATTERN)
-    text: str = Field(min_length=1)
+    id: Slug
+    text: Text
 
 
 class Dimension(Strict):
-    id: Slug = Field(pattern=SLUG_PATTERN)
-    name: str = Field(min_length=1)
+    id: Slug
+    name: Text
     group: Slug
     scale: Slug
     required: bool = True
     description: str = ""
     levels: list[LevelDescriptor] = Field(default_factory=list)
     items: list[Item] = Field(default_factory=list)
-    student_look_fors: list[str] = Field(default_factory=list)
+    student_look_fors: list[Text] = Field(default_factory=list)
 
 
 class TallyCategory(Strict):
-    id: Slug = Field(pattern=SLUG_PATTERN)
+    id: Slug
     label: str = Field(min_length=1, max_length=40)
+    description: str = ""
 
 
 class Tally(Strict):
-    """Counters the coach taps during the lesson (e.g. questions by kind)."""
+    """Counters the coach taps during the lesson (e.g. questions by kind).
 
-    id: Slug = Field(pattern=SLUG_PATTERN)
-    name: str = Field(min_length=1)
+    mode "count": one tap each time it happens. mode "interval": a time sample; every
+    `interval_seconds` the coach taps the one category that fits what most students are doing.
+    """
+
+    id: Slug
+    name: Text
     description: str = ""
+    mode: Literal["count", "interval"] = "count"
+    interval_seconds: int | None = Field(default=None, ge=10, le=3600)
     categories: list[TallyCategory] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _mode_and_ids(self) -> Self:
+        problems = _duplicates("categories", "category", [c.id for c in self.categories])
+        if self.mode == "interval" and self.interval_seconds is None:
+            problems.append((("interval_seconds",), "required when mode is 'interval'"))
+        if self.mode == "count" and self.interval_seconds is not None:
+            problems.append((("interval_seconds",), "only allowed when mode is 'interval'"))
+        _raise("Tally", problems)
+        return self
+
+
+class Unverified(Strict):
+    """A point not yet checked against the instrument itself, kept in one place to correct."""
+
+    about: list[Slug] = Field(
+        default_factory=list, description="Ids of the scales, groups or dimensions concerned"
+    )
+    note: Text
 
 
 class Rubric(Strict):
     schema_version: Literal[1] = 1
-    id: Slug = Field(pattern=SLUG_PATTERN)
-    title: str = Field(min_length=1)
-    version: str = Field(min_length=1, max_length=40)
+    id: Slug
+    title: str = Field(min_length=1, max_length=200)
+    version: str = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
     description: str = ""
     citation: list[Citation] = Field(min_length=1)
-    license_note: str = Field(min_length=1)
+    license_note: Text
+    unverified: list[Unverified] = Field(default_factory=list)
     scales: list[Scale] = Field(min_length=1)
     groups: list[Group] = Field(min_length=1)
     dimensions: list[Dimension] = Field(min_length=1)
@@ -123,33 +199,77 @@ class Rubric(Strict):
     def dimension(self, dimension_id: str) -> Dimension | None:
         return next((d for d in self.dimensions if d.id == dimension_id), None)
 
+    def dimensions_in(self, group: Group) -> list[Dimension]:
+        return [d for d in self.dimensions if d.group == group.id]
+
+    def unverified_about(self, some_id: str) -> list[Unverified]:
+        return [u for u in self.unverified if some_id in u.about]
+
     @model_validator(mode="after")
     def _references(self) -> Self:
-        problems: list[str] = []
-        for kind, ids in (
-            ("scale", [s.id for s in self.scales]),
-            ("group", [g.id for g in self.groups]),
-            ("dimension", [d.id for d in self.dimensions]),
-            ("tally", [t.id for t in self.tallies]),
+        problems: list[tuple[Loc, str]] = []
+        for field, kind, ids in (
+            ("scales", "scale", [s.id for s in self.scales]),
+            ("groups", "group", [g.id for g in self.groups]),
+            ("dimensions", "dimension", [d.id for d in self.dimensions]),
+            ("tallies", "tally", [t.id for t in self.tallies]),
         ):
-            dupes = sorted({i for i in ids if ids.count(i) > 1})
-            if dupes:
-                problems.append(f"duplicate {kind} id(s): {', '.join(dupes)}")
+            problems += _duplicates(field, kind, ids)
         scales = {s.id: s for s in self.scales}
         groups = {g.id for g in self.groups}
-        for d in self.dimensions:
+        for i, d in enumerate(self.dimensions):
             if d.group not in groups:
-                problems.append(f"dimension {d.id}: unknown group {d.group!r}")
+                problems.append(
+                    (
+                        ("dimensions", i, "group"),
+                        f"unknown group {d.group!r} (groups: {', '.join(groups)})",
+                    )
+                )
             scale = scales.get(d.scale)
             if scale is None:
-                problems.append(f"dimension {d.id}: unknown scale {d.scale!r}")
+                problems.append(
+                    (
+                        ("dimensions", i, "scale"),
+                        f"unknown scale {d.scale!r} (scales: {', '.join(scales)})",
+                    )
+                )
                 continue
-            extra = sorted({lv.value for lv in d.levels} - set(scale.values))
-            if extra:
-                problems.append(f"dimension {d.id}: levels {extra} are not on scale {scale.id}")
-            item_ids = [i.id for i in d.items]
-            if len(item_ids) != len(set(item_ids)):
-                problems.append(f"dimension {d.id}: duplicate item ids")
-        if problems:
-            raise ValueError("; ".join(problems))
+            seen: set[int] = set()
+            for k, level in enumerate(d.levels):
+                if level.value not in scale.values:
+                    problems.append(
+                        (
+                            ("dimensions", i, "levels", k, "value"),
+                            f"level {level.value} is not on scale {scale.id!r} "
+                            f"({', '.join(str(v) for v in scale.values)})",
+                        )
+                    )
+                elif level.value in seen:
+                    problems.append(
+                        (
+                            ("dimensions", i, "levels", k, "value"),
+                            f"level {level.value} is described twice",
+                        )
+                    )
+                seen.add(level.value)
+            problems += [
+                (("dimensions", i, *loc), message)
+                for loc, message in _duplicates("items", "item", [item.id for item in d.items])
+            ]
+        known = set(scales) | groups | {d.id for d in self.dimensions}
+        for i, point in enumerate(self.unverified):
+            for k, ref in enumerate(point.about):
+                if ref not in known:
+                    problems.append(
+                        (
+                            ("unverified", i, "about", k),
+                            f"{ref!r} is not a scale, group or dimension id",
+                        )
+                    )
+        for g_index, group in enumerate(self.groups):
+            if not self.dimensions_in(group):
+                problems.append(
+                    (("groups", g_index, "id"), f"group {group.id!r} has no dimensions")
+                )
+        _raise("Rubric", problems)
         return self

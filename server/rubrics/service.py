@@ -1,17 +1,38 @@
-"""Rubrics: load and check files, register versions, and hand out the content to score with."""
+"""Rubrics: load and check files, register versions, and hand out the content to score with.
+
+A version is (rubric id, version string). Until an observation uses it (first_used_at), a file
+may still change its content; from then on the content is frozen and a changed file is refused
+with the list of what changed. A new version string always makes a new stored version.
+"""
 
 import hashlib
 import json
+import logging
+import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
+import sqlalchemy as sa
 import yaml
 from pydantic import ValidationError
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlmodel import Session, col, select
 
+from server.config import ROOT, Settings
 from server.db import utcnow
 from server.rubrics.models import RubricVersion
 from server.rubrics.schema import Rubric
+
+logger = logging.getLogger(__name__)
+
+SHIPPED_DIR = ROOT / "rubrics"
+RUBRIC_SUFFIXES = (".yaml", ".yml")
+MAX_LISTED_CHANGES = 12
+_YamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True)
@@ -21,13 +42,11 @@ class RubricProblem:
     file: str
     where: str
     message: str
+    line: int | None = None
 
     def __str__(self) -> str:
-        return (
-            f"{self.file}: {self.where}: {self.message}"
-            if self.where
-            else f"{self.file}: {self.message}"
-        )
+        message = f"{self.message} (line {self.line})" if self.line else self.message
+        return f"{self.file}: {self.where}: {message}" if self.where else f"{self.file}: {message}"
 
 
 class RubricFileError(ValueError):
@@ -44,29 +63,310 @@ class SyncReport:
     refused: list[RubricProblem] = field(default_factory=list)
 
 
-def _where(loc: tuple[int | str, ...]) -> str:
+@dataclass(frozen=True)
+class RubricFile:
+    """A file that loaded and validated."""
+
+    path: Path
+    rubric: Rubric
+    digest: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.rubric.id} {self.rubric.version}"
+
+
+# Loading --------------------------------------------------------------------------------------
+
+
+class _ParseError(Exception):
+    """Problems found in a file's text, before the file's name is known to the message."""
+
+    def __init__(self, problems: list[tuple[str, str, int | None]]) -> None:
+        super().__init__(problems)
+        self.problems = problems
+
+
+def _where(loc: Iterable[int | str]) -> str:
     out = ""
     for part in loc:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
     return out
 
 
-def load_rubric_file(path: Path) -> Rubric:
-    """Parse and validate one YAML file; RubricFileError lists every problem found."""
+def _line_of(root: yaml.Node | None, loc: Iterable[int | str]) -> int | None:
+    """The 1-based line of the deepest node on `loc` that exists in the file."""
+    node, line = root, None
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            pair = next(((k, v) for k, v in node.value if k.value == part), None)
+            if pair is None:
+                break
+            line, node = pair[0].start_mark.line + 1, pair[1]
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+            if not 0 <= part < len(node.value):
+                break
+            node = node.value[part]
+            line = node.start_mark.line + 1
+        else:
+            break
+    if line is None and root is not None:
+        line = root.start_mark.line + 1
+    return line
+
+
+def _duplicate_keys(
+    node: yaml.Node, loc: tuple[int | str, ...] = ()
+) -> list[tuple[str, str, int | None]]:
+    """PyYAML keeps the last of two equal keys silently; a rubric file may not have any."""
+    found: list[tuple[str, str, int | None]] = []
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for key, value in node.value:
+            name = str(key.value)
+            if name in seen:
+                found.append((_where((*loc, name)), "duplicate key", key.start_mark.line + 1))
+            seen.add(name)
+            found += _duplicate_keys(value, (*loc, name))
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            found += _duplicate_keys(item, (*loc, index))
+    return found
+
+
+def _message(error: Any) -> str:
+    message = str(error["msg"])
+    if error["type"] == "string_type" and isinstance(error.get("input"), int | float | bool):
+        message += ' (put the value in quotes, e.g. version: "2026.1")'
+    return message
+
+
+@lru_cache(maxsize=128)
+def _parse(raw: bytes) -> Rubric:
+    """Parse and validate a file's bytes (cached: app starts re-read the same files)."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise RubricFileError([RubricProblem(str(path), "", f"cannot read: {exc}")]) from exc
+        loader = _YamlLoader(raw.decode("utf-8"))
+        try:
+            root = loader.get_single_node()
+            data = loader.construct_document(root) if root is not None else None
+        finally:
+            loader.dispose()
+    except UnicodeDecodeError as exc:
+        raise _ParseError([("", f"not UTF-8 text: {exc}", None)]) from exc
+    except yaml.MarkedYAMLError as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark else None
+        problem = " ".join(p for p in (exc.context, exc.problem) if p) or str(exc)
+        raise _ParseError([("", f"not valid YAML: {problem}", line)]) from exc
+    except yaml.YAMLError as exc:
+        raise _ParseError([("", f"not valid YAML: {exc}", None)]) from exc
+    if root is None:
+        raise _ParseError([("", "the file is empty", None)])
+    duplicates = _duplicate_keys(root)
+    if duplicates:
+        raise _ParseError(duplicates)
     try:
         return Rubric.model_validate(data)
     except ValidationError as exc:
-        problems = [RubricProblem(str(path), _where(e["loc"]), e["msg"]) for e in exc.errors()]
-        raise RubricFileError(problems) from exc
+        raise _ParseError(
+            [(_where(e["loc"]), _message(e), _line_of(root, e["loc"])) for e in exc.errors()]
+        ) from exc
+
+
+def load_rubric_file(path: Path) -> Rubric:
+    """Parse and validate one YAML file; RubricFileError lists every problem found."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise RubricFileError([RubricProblem(str(path), "", f"cannot read: {exc}")]) from exc
+    try:
+        return _parse(raw)
+    except _ParseError as exc:
+        raise RubricFileError(
+            [
+                RubricProblem(str(path), where, message, line)
+                for where, message, line in exc.problems
+            ]
+        ) from exc
+
+
+def find_rubric_files(*, paths: Iterable[Path]) -> tuple[list[Path], list[RubricProblem]]:
+    """Expand files and folders (their *.yaml and *.yml, not sub-folders) in the given order."""
+    files: list[Path] = []
+    problems: list[RubricProblem] = []
+    for path in paths:
+        if path.is_dir():
+            files += sorted(
+                p for p in path.iterdir() if p.suffix in RUBRIC_SUFFIXES and p.is_file()
+            )
+        elif path.is_file():
+            files.append(path)
+        else:
+            problems.append(RubricProblem(str(path), "", "no such file or folder"))
+    return files, problems
+
+
+def configured_folders(*, settings: Settings) -> list[Path]:
+    """The shipped rubrics first, then the district's own folders (RUBRIC_DIRS), in order."""
+    return [SHIPPED_DIR, *settings.rubric_dirs]
+
+
+def read_rubric_files(*, paths: Iterable[Path]) -> tuple[list[RubricFile], list[RubricProblem]]:
+    """Load files in order. A later file that reuses an earlier file's id and version with
+    other content is refused (the shipped folder comes first, so it wins)."""
+    loaded: dict[tuple[str, str], RubricFile] = {}
+    problems: list[RubricProblem] = []
+    for path in paths:
+        try:
+            rubric = load_rubric_file(path)
+        except RubricFileError as exc:
+            problems += exc.problems
+            continue
+        current = RubricFile(path=path, rubric=rubric, digest=content_hash(rubric))
+        earlier = loaded.get((rubric.id, rubric.version))
+        if earlier is None:
+            loaded[(rubric.id, rubric.version)] = current
+        elif earlier.digest != current.digest:
+            changes = describe_changes(old=earlier.rubric, new=rubric)
+            problems.append(
+                RubricProblem(
+                    str(path),
+                    "version",
+                    f"{current.label} is already defined by {earlier.path} with other content "
+                    f"({_summarize(changes)}); give this file its own id or a new version string",
+                )
+            )
+    return list(loaded.values()), problems
+
+
+# Content, hashes and differences -----------------------------------------------------------
+
+
+def canonical_content(rubric: Rubric) -> dict[str, Any]:
+    """The content without default values, so adding an optional field to the schema later
+    does not change the hash of files that do not use it."""
+    return rubric.model_dump(mode="json", exclude_defaults=True)
 
 
 def content_hash(rubric: Rubric) -> str:
-    canonical = json.dumps(rubric.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    canonical = json.dumps(canonical_content(rubric), sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _full_content(content: Rubric | Mapping[str, Any]) -> Any:
+    """Content with every default filled in, for comparing; raw when it no longer validates."""
+    if isinstance(content, Rubric):
+        return content.model_dump(mode="json")
+    try:
+        return Rubric.model_validate(content).model_dump(mode="json")
+    except ValidationError:
+        return dict(content)
+
+
+# Lists whose entries have an id (or a level value): matched by it, so a change reads
+# "dimension 'x' added" rather than as every later index changing.
+_KEYED = {
+    "scales": ("scale", "id"),
+    "groups": ("group", "id"),
+    "dimensions": ("dimension", "id"),
+    "tallies": ("tally", "id"),
+    "items": ("item", "id"),
+    "categories": ("category", "id"),
+    "levels": ("level", "value"),
+}
+
+
+def _keyed(field_name: str, old: list[Any], new: list[Any]) -> tuple[str, str] | None:
+    kind = _KEYED.get(field_name)
+    if kind is None:
+        return None
+    entries = old + new
+    if all(isinstance(e, dict) and kind[1] in e for e in entries):
+        keys_old = [e[kind[1]] for e in old]
+        keys_new = [e[kind[1]] for e in new]
+        if len(set(keys_old)) == len(keys_old) and len(set(keys_new)) == len(keys_new):
+            return kind
+    return None
+
+
+def _diff(old: Any, new: Any, path: str, field_name: str, out: list[str]) -> None:
+    if isinstance(old, dict) and isinstance(new, dict):
+        for key in new:
+            sub = f"{path}.{key}" if path else str(key)
+            if key not in old:
+                out.append(f"{sub} added")
+            else:
+                _diff(old[key], new[key], sub, str(key), out)
+        out += [
+            f"{path}.{key} removed" if path else f"{key} removed" for key in old if key not in new
+        ]
+    elif isinstance(old, list) and isinstance(new, list):
+        keyed = _keyed(field_name, old, new)
+        if keyed is None:
+            for index in range(max(len(old), len(new))):
+                if index >= len(old):
+                    out.append(f"{path}[{index}] added")
+                elif index >= len(new):
+                    out.append(f"{path}[{index}] removed")
+                else:
+                    _diff(old[index], new[index], f"{path}[{index}]", "", out)
+            return
+        kind, key_name = keyed
+        prefix = "" if "." not in path and "[" not in path else f"{path}: "
+        old_by_key = {e[key_name]: e for e in old}
+        new_keys = [e[key_name] for e in new]
+        for index, entry in enumerate(new):
+            key = entry[key_name]
+            if key not in old_by_key:
+                out.append(f"{prefix}{kind} {key!r} added")
+            else:
+                _diff(old_by_key[key], entry, f"{path}[{index}]", "", out)
+        out += [f"{prefix}{kind} {key!r} removed" for key in old_by_key if key not in new_keys]
+        common_old = [e[key_name] for e in old if e[key_name] in new_keys]
+        if common_old != [k for k in new_keys if k in old_by_key]:
+            out.append(f"{path} reordered")
+    elif old != new or type(old) is not type(new):
+        out.append(f"{path} changed")
+
+
+def describe_changes(
+    *, old: Rubric | Mapping[str, Any], new: Rubric | Mapping[str, Any]
+) -> list[str]:
+    """What differs from old to new, as paths in the new file: 'dimensions[2].levels[1].descriptor
+    changed', "dimension 'x' added". Empty when the content is the same."""
+    out: list[str] = []
+    _diff(_full_content(old), _full_content(new), "", "", out)
+    return out
+
+
+def _summarize(changes: list[str]) -> str:
+    shown = "; ".join(changes[:MAX_LISTED_CHANGES])
+    more = len(changes) - MAX_LISTED_CHANGES
+    return f"{shown}; and {more} more" if more > 0 else shown
+
+
+def _judge(
+    *, row: RubricVersion, rubric: Rubric, digest: str, source: str
+) -> tuple[str, RubricProblem | None]:
+    """A file's content against its stored version: 'unchanged', 'update' (still unused) or
+    'refused' with a problem that lists what changed (used by observations)."""
+    if row.content_hash == digest:
+        return "unchanged", None
+    changes = describe_changes(old=row.content, new=rubric)
+    if not changes:  # same content, hashed by an older canonical form
+        return "unchanged", None
+    if row.first_used_at is None:
+        return "update", None
+    problem = RubricProblem(
+        source,
+        "version",
+        f"{rubric.id} {rubric.version} is used by observations "
+        f"(since {row.first_used_at.date().isoformat()}), so its content cannot change; "
+        f"give the file a new version string. Changed: {_summarize(changes)}",
+    )
+    return "refused", problem
+
+
+# Stored versions -----------------------------------------------------------------------------
 
 
 def rubric_of(version: RubricVersion) -> Rubric:
@@ -86,14 +386,29 @@ def find_version(*, session: Session, rubric_id: str, version: str) -> RubricVer
     ).first()
 
 
+def version_key(version: str) -> tuple[tuple[int, int | str], ...]:
+    """Order version strings naturally: 2026.2 < 2026.10, and 2026.1 < 2026.1-maple."""
+    return tuple(
+        (0, int(part)) if part.isdigit() else (1, part)
+        for part in re.split(r"(\d+)", version)
+        if part
+    )
+
+
+def list_versions(*, session: Session, rubric_id: str) -> list[RubricVersion]:
+    """Every stored version of one rubric, newest first."""
+    rows = session.exec(select(RubricVersion).where(RubricVersion.rubric_id == rubric_id)).all()
+    return sorted(rows, key=lambda r: (version_key(r.version), r.created_at), reverse=True)
+
+
 def list_current(*, session: Session) -> list[RubricVersion]:
-    """The newest registered version of each rubric, by title."""
+    """The newest version of each rubric (by version string), by title."""
     latest: dict[str, RubricVersion] = {}
-    for row in session.exec(
-        select(RubricVersion).order_by(col(RubricVersion.created_at), col(RubricVersion.id))
-    ):
-        latest[row.rubric_id] = row
-    return sorted(latest.values(), key=lambda v: v.title)
+    for row in session.exec(select(RubricVersion).order_by(col(RubricVersion.id))):
+        best = latest.get(row.rubric_id)
+        if best is None or version_key(row.version) >= version_key(best.version):
+            latest[row.rubric_id] = row
+    return sorted(latest.values(), key=lambda v: (v.title.casefold(), v.rubric_id))
 
 
 def mark_used(*, session: Session, version: RubricVersion) -> None:
@@ -103,53 +418,184 @@ def mark_used(*, session: Session, version: RubricVersion) -> None:
         session.add(version)
 
 
+def _source_name(path: Path | str) -> str:
+    """Shipped files by their path in the project; others as given. Fits the column."""
+    try:
+        name = str(Path(path).resolve().relative_to(ROOT))
+    except ValueError:
+        name = str(path)
+    return name[-500:]
+
+
 def register(
     *, session: Session, rubric: Rubric, source: str = ""
 ) -> tuple[str, RubricVersion | None, RubricProblem | None]:
-    """Store a loaded rubric version: 'added', 'unchanged', 'updated' or 'refused'."""
+    """Store a loaded rubric version: 'added', 'unchanged', 'updated' or 'refused'.
+
+    Flushes, never commits. An insert racing another process's raises IntegrityError (the
+    unique rubric id and version): roll back and call again to compare with theirs.
+    """
     digest = content_hash(rubric)
-    row = find_version(session=session, rubric_id=rubric.id, version=rubric.version)
-    if row is None:
-        row = RubricVersion(
-            rubric_id=rubric.id, version=rubric.version, title=rubric.title, content_hash=digest,
-            content=rubric.model_dump(mode="json"), source=source,
-        )  # fmt: skip
-        session.add(row)
-        session.flush()
-        return "added", row, None
-    if row.content_hash == digest:
-        return "unchanged", row, None
-    if row.first_used_at is not None:
-        problem = RubricProblem(
-            source, "version",
-            f"{rubric.id} {rubric.version} is already used by observations and its content changed; "
-            "give the file a new version string",
-        )  # fmt: skip
-        return "refused", row, problem
-    row.content, row.content_hash, row.title, row.source = (
-        rubric.model_dump(mode="json"),
-        digest,
-        rubric.title,
-        source,
-    )
-    session.add(row)
-    session.flush()
-    return "updated", row, None
+    for _attempt in range(3):
+        row = find_version(session=session, rubric_id=rubric.id, version=rubric.version)
+        if row is None:
+            row = RubricVersion(
+                rubric_id=rubric.id, version=rubric.version, title=rubric.title,
+                content_hash=digest, content=rubric.model_dump(mode="json"), source=source,
+            )  # fmt: skip
+            session.add(row)
+            session.flush()
+            return "added", row, None
+        verdict, problem = _judge(row=row, rubric=rubric, digest=digest, source=source)
+        if verdict != "update":
+            return verdict, row, problem
+        # Only while still unused and as read: an observation may have used it meanwhile.
+        result = session.exec(
+            sa.update(RubricVersion)
+            .where(
+                col(RubricVersion.id) == row.id,
+                col(RubricVersion.first_used_at).is_(None),
+                col(RubricVersion.content_hash) == row.content_hash,
+            )
+            .values(
+                content=rubric.model_dump(mode="json"),
+                content_hash=digest,
+                title=rubric.title,
+                source=source,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        session.expire(row)
+        if result.rowcount == 1:
+            session.flush()
+            return "updated", row, None
+    raise RuntimeError(f"{rubric.id} {rubric.version} kept changing while it was registered")
+
+
+def _register_all(
+    *, session: Session, files: list[RubricFile]
+) -> list[tuple[RubricFile, str, RubricProblem | None]]:
+    """Register in one transaction. If another worker registers one of the same versions at
+    the same moment (the unique key refuses our insert), start again one file per transaction,
+    comparing with what the other worker stored."""
+
+    def one(loaded: RubricFile) -> tuple[RubricFile, str, RubricProblem | None]:
+        source = _source_name(loaded.path)
+        outcome, _row, problem = register(session=session, rubric=loaded.rubric, source=source)
+        return loaded, outcome, problem
+
+    try:
+        results = [one(loaded) for loaded in files]
+        session.commit()
+        return results
+    except IntegrityError:
+        session.rollback()
+    results = []
+    for loaded in files:
+        try:
+            results.append(one(loaded))
+            session.commit()
+        except IntegrityError:
+            session.rollback()
+            results.append(one(loaded))
+            session.commit()
+    return results
 
 
 def sync_rubric_files(*, session: Session, paths: list[Path]) -> SyncReport:
-    """Load every file and register its version; bad or refused files are reported, not loaded."""
+    """Load every file and register its version; bad or refused files are reported, not
+    loaded. Files whose content is stored already cost no write."""
     report = SyncReport()
-    for path in paths:
-        try:
-            rubric = load_rubric_file(path)
-        except RubricFileError as exc:
-            report.refused.extend(exc.problems)
-            continue
-        outcome, _row, problem = register(session=session, rubric=rubric, source=str(path))
+    files, report.refused = read_rubric_files(paths=paths)
+    stored = {
+        (rubric_id, version): digest
+        for rubric_id, version, digest in session.exec(
+            select(RubricVersion.rubric_id, RubricVersion.version, RubricVersion.content_hash)
+        )
+    }
+    pending = []
+    for loaded in files:
+        if stored.get((loaded.rubric.id, loaded.rubric.version)) == loaded.digest:
+            report.unchanged.append(loaded.label)
+        else:
+            pending.append(loaded)
+    for loaded, outcome, problem in _register_all(session=session, files=pending):
         if problem is not None:
             report.refused.append(problem)
         else:
-            getattr(report, outcome).append(f"{rubric.id} {rubric.version}")
-    session.commit()
+            getattr(report, outcome).append(loaded.label)
     return report
+
+
+def sync_configured_rubrics(*, session: Session, settings: Settings) -> SyncReport:
+    """Sync the shipped folder and the district's folders (settings.rubric_dirs)."""
+    files, missing = find_rubric_files(paths=configured_folders(settings=settings))
+    report = sync_rubric_files(session=session, paths=files)
+    report.refused[:0] = missing
+    return report
+
+
+def explain_error(*, error: SQLAlchemyError) -> str:
+    """The driver's first line (e.g. 'no such table: rubric_version'), else the error's kind."""
+    return str(getattr(error, "orig", None) or error.__class__.__name__).splitlines()[0]
+
+
+def sync_at_startup(*, engine: Engine, settings: Settings) -> SyncReport | None:
+    """Run at app start: refused or invalid files are logged and skipped; nothing raises."""
+    try:
+        with Session(engine, expire_on_commit=False) as session:
+            report = sync_configured_rubrics(session=session, settings=settings)
+    except SQLAlchemyError as exc:
+        logger.warning(
+            "rubrics not loaded: the database is not ready (%s)", explain_error(error=exc)
+        )
+        return None
+    except Exception:
+        logger.exception("rubrics not loaded")
+        return None
+    for problem in report.refused:
+        logger.warning("rubric file skipped: %s", problem)
+    if report.added or report.updated:
+        logger.info(
+            "rubrics: added %s; updated %s",
+            ", ".join(report.added) or "none",
+            ", ".join(report.updated) or "none",
+        )
+    return report
+
+
+def check_against_stored(
+    *, session: Session, loaded: RubricFile
+) -> tuple[str, RubricProblem | None]:
+    """What registering this file would do, without writing: 'new', 'unchanged', 'update' or
+    'refused' with a problem when it changes a version observations already use."""
+    row = find_version(session=session, rubric_id=loaded.rubric.id, version=loaded.rubric.version)
+    if row is None:
+        return "new", None
+    return _judge(row=row, rubric=loaded.rubric, digest=loaded.digest, source=str(loaded.path))
+
+
+def summarize_rubric(*, rubric: Rubric) -> dict[str, Any]:
+    """Id, version, title and each dimension's group and score range (for `rubrics list`)."""
+    groups = {g.id: g.name for g in rubric.groups}
+    scales = {s.id: s for s in rubric.scales}
+    return {
+        "id": rubric.id,
+        "version": rubric.version,
+        "title": rubric.title,
+        "dimensions": [
+            {
+                "id": d.id,
+                "name": d.name,
+                "group": groups[d.group],
+                "group_id": d.group,
+                "scale": d.scale,
+                "min": scales[d.scale].min,
+                "max": scales[d.scale].max,
+                "not_observed": scales[d.scale].not_observed,
+                "items": [item.id for item in d.items],
+            }
+            for d in rubric.dimensions
+        ],
+        "tallies": [t.id for t in rubric.tallies],
+    }

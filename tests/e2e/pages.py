@@ -75,3 +75,104 @@ def small_tap_targets(page: Page) -> list[str]:
               .map(el => el.outerHTML.slice(0, 80))"""
         )
     )
+
+
+# --- Observations -----------------------------------------------------------------------------
+
+
+@dataclass
+class TeacherPage:
+    """A coach's page for one teacher in their caseload."""
+
+    page: Page
+
+    def open_from_caseload(self, teacher_name: str) -> "TeacherPage":
+        self.page.goto("/caseload")
+        self.page.get_by_role("link", name=teacher_name).click()
+        self.page.wait_for_load_state("domcontentloaded")
+        return self
+
+    def new_observation(self) -> "NewObservationPage":
+        self.page.get_by_role("link", name="New observation").click()
+        self.page.wait_for_load_state("domcontentloaded")
+        return NewObservationPage(self.page)
+
+
+@dataclass
+class NewObservationPage:
+    page: Page
+
+    def start(self, rubric_titles: list[str], grade: str, course_unit: str) -> "ObservationPage":
+        for title in rubric_titles:
+            self.page.get_by_role("checkbox", name=title).check()
+        self.page.get_by_label("Grade").select_option(grade)
+        self.page.get_by_label("Course or unit").fill(course_unit)
+        self.page.get_by_role("button", name="Start observing").click()
+        self.page.wait_for_url("**/observations/*")
+        return ObservationPage(self.page)
+
+
+@dataclass
+class ObservationPage:
+    """The scoring page: level buttons per dimension (or item), notes, tallies, timer."""
+
+    page: Page
+
+    def units(self) -> list[str]:
+        """The ids of the level-button groups (one per dimension, or per item)."""
+        return list(self.page.eval_on_selector_all("form.levels", "els => els.map(e => e.id)"))
+
+    def tap_level(self, unit_id: str, index: int = 0) -> None:
+        """Tap the index-th level of a group and wait until it shows as chosen."""
+        self.page.locator(f"#{unit_id} button.level").nth(index).click()
+        self.page.locator(f"#{unit_id} button.level").nth(index).and_(
+            self.page.locator('[aria-pressed="true"]')
+        ).wait_for()
+
+    def chosen(self) -> int:
+        return self.page.locator('form.levels button[aria-pressed="true"]').count()
+
+    def start_timer(self) -> None:
+        self.page.get_by_role("button", name="Start timer").click()
+        self.page.get_by_role("button", name="Pause timer").wait_for()
+
+    def timer_running(self) -> bool:
+        return self.page.locator("[data-timer]").get_attribute("data-running") == "true"
+
+    def add_note(self, text: str, tag: str | None = None) -> None:
+        self.page.locator("#note-text").fill(text)
+        if tag:
+            self.page.locator(".note-tags summary").click()
+            self.page.locator(".note-tags").get_by_label(tag, exact=True).check()
+        self.page.get_by_role("button", name="Add note").click()
+        self.page.locator(".note-list .note-text", has_text=text).wait_for()
+
+    def notes(self) -> list[str]:
+        return self.page.locator(".note-list .note-text").all_inner_texts()
+
+    def write_evidence(self, dimension: str, text: str) -> None:
+        box = self.page.get_by_label(f"Evidence for {dimension}", exact=True)
+        box.fill(text)
+        box.locator("xpath=..").locator(".save-status", has_text="Saved").wait_for()
+
+    def evidence(self, dimension: str) -> str:
+        return self.page.get_by_label(f"Evidence for {dimension}", exact=True).input_value()
+
+    def tap_tally(self, label: str) -> None:
+        button = self.page.locator("button.tally-tap", has_text=label).first
+        before = int(button.locator(".tally-count").inner_text())
+        button.click()
+        self.page.locator("button.tally-tap", has_text=label).first.locator(
+            ".tally-count", has_text=str(before + 1)
+        ).wait_for()
+
+    def finalize(self) -> None:
+        self.page.get_by_role("button", name="Finalize observation").click()
+        self.page.wait_for_load_state("domcontentloaded")
+
+    def missing(self) -> list[str]:
+        return self.page.locator("#problems .missing li").all_inner_texts()
+
+    def reload(self) -> None:
+        self.page.reload()
+        self.page.wait_for_load_state("domcontentloaded")

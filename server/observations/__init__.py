@@ -1,0 +1,1 @@
+"""Observations: scoring a lesson on a tablet, notes, tallies, sharing with the teacher."""
