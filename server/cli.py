@@ -15,6 +15,7 @@ from server.accounts import service as accounts_service
 from server.accounts.models import Role, UserCreate
 from server.config import get_settings
 from server.db import make_engine
+from server.demo import load_demo_district
 from server.roster import demo
 from server.roster import service as roster_service
 from server.roster.import_plan import ImportRejected
@@ -73,7 +74,7 @@ def demo_command(
         if if_empty and has_other_district:
             console.print("The database holds a district already: no demo loaded.")
             return
-        loaded = demo.load_demo(session=session, settings=settings)
+        loaded = load_demo_district(session=session, settings=settings)
         logins = demo.demo_logins(session=session)
     if as_json:
         typer.echo(json.dumps(demo.logins_as_dicts(logins), indent=2))

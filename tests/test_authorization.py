@@ -44,6 +44,7 @@ ANY_ADMIN = {PRINCIPAL, OTHER_PRINCIPAL, ADMIN}  # pages scoped to the viewer's 
 # (method, path) -> roles allowed. Everyone else signed in gets 403; anonymous goes to login.
 MATRIX: dict[tuple[str, str], set[str]] = {
     ("GET", "/"): set(ROLES),
+    ("GET", "/healthz"): set(ROLES),
     ("GET", "/login"): set(ROLES),
     ("POST", "/login"): set(ROLES),
     ("POST", "/logout"): set(ROLES),

@@ -1,18 +1,26 @@
 """The `cadence` command line against the test database."""
 
 import json
+import statistics
 from collections.abc import Iterator
 
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 from typer.testing import CliRunner
 
 from server.accounts import service as accounts_service
 from server.accounts.models import Membership, Role
 from server.cli import app
 from server.config import get_settings
+from server.observations.models import (
+    Observation,
+    ObservationRubric,
+    ObservationStatus,
+    Score,
+)
 from server.roster import demo
 from server.roster.models import School, SchoolYear, Teacher
+from server.rubrics.models import RubricVersion
 from tests.conftest import TEST_SECRET
 from tests.factories import create_district, create_school
 
@@ -139,7 +147,8 @@ def test_demo_loads_once_and_prints_working_logins_as_json(cli_env: None, sessio
     assert len(teachers) == 24
     assert len({t.cohort_year_id for t in teachers}) == 2
     assert sum(t.user_id is None for t in teachers) == 24 - demo.TEACHERS_WITH_LOGIN > 0
-    assert len(session.exec(select(SchoolYear)).all()) == 2
+    assert len(session.exec(select(SchoolYear)).all()) == 3  # two completed, one under way
+    _check_demo_observations(session)
 
     again = runner.invoke(app, ["demo"])
     assert again.exit_code == 0
@@ -154,5 +163,47 @@ def test_demo_if_empty_leaves_a_real_district_alone(cli_env: None, session: Sess
     assert result.exit_code == 0, result.output
     assert "no demo loaded" in result.output
     assert not demo.demo_exists(session=session)
-    assert runner.invoke(app, ["demo"]).exit_code == 0
-    assert demo.demo_exists(session=session)
+
+
+def _check_demo_observations(session: Session) -> None:
+    """Start- and end-of-year observations on both instruments, growth with spread, some shared."""
+    observations = session.exec(select(Observation)).all()
+    teachers = session.exec(select(Teacher)).all()
+    assert {o.teacher_id for o in observations} == {t.id for t in teachers}
+    assert all(o.status == ObservationStatus.final for o in observations)
+    shared = [o for o in observations if o.shared_with_teacher_at is not None]
+    assert 0 < len(shared) < len(observations)
+    rubric_ids = {
+        rv.rubric_id
+        for rv in session.exec(
+            select(RubricVersion).join(
+                ObservationRubric, col(ObservationRubric.rubric_version_id) == RubricVersion.id
+            )
+        )
+    }
+    assert rubric_ids == {"nctm-practices", "iqa-math"}
+    years = sorted(session.exec(select(SchoolYear)).all(), key=lambda y: y.start_date)
+    first = years[0]
+    nctm = session.exec(
+        select(RubricVersion).where(RubricVersion.rubric_id == "nctm-practices")
+    ).one()
+    # Mean NCTM score per observation, start vs end of the first year, for the first cohort.
+    start, end = [], []
+    for obs in observations:
+        if obs.school_year_id != first.id:
+            continue
+        values = [
+            s.value
+            for s in session.exec(
+                select(Score).where(
+                    Score.observation_id == obs.id, Score.rubric_version_id == nctm.id
+                )
+            )
+            if s.value is not None
+        ]
+        assert len(values) == 27 and all(1 <= v <= 5 for v in values)
+        mean = sum(values) / len(values)
+        (start if obs.observed_at.month >= 8 else end).append(mean)
+    assert len(start) == len(end) == 12
+    assert statistics.mean(end) > statistics.mean(start)  # growth
+    assert statistics.stdev(start) > 0.1  # teachers differ

@@ -3,7 +3,7 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import PlainTextResponse, RedirectResponse, Response
 
 from server.accounts import service as accounts_service
 from server.accounts.models import Role
@@ -32,6 +32,12 @@ def _safe_next(target: str | None) -> str | None:
     if target and target.startswith("/") and not target.startswith("//"):
         return target
     return None
+
+
+@router.get("/healthz", include_in_schema=False)
+def healthz() -> PlainTextResponse:
+    """For load balancers and uptime checks: the process answers (no database touched)."""
+    return PlainTextResponse("ok")
 
 
 @router.get("/", include_in_schema=False)

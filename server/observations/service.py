@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
 from server.accounts.models import Role, User
@@ -145,18 +146,21 @@ def _apply(*, session: Session, actor: Viewer, op: Operation) -> OperationResult
             return writes.share(session, actor, op, obs)
         case AddReflection():
             return writes.add_reflection(session, actor, op, obs)
-    sheet = load_sheet(session=session, observation=obs)
+    if isinstance(op, Finalize):
+        return writes.finalize(
+            session, actor, op, obs, load_sheet(session=session, observation=obs)
+        )
+    # The other writes touch one row: they need the rubrics, not the whole sheet.
+    rubrics = load_rubrics(session=session, observation=obs)
     match op:
         case SetScore():
-            return writes.set_score(session, actor, op, obs, sheet)
+            return writes.set_score(session, actor, op, obs, rubrics)
         case SetEvidence():
-            return writes.set_evidence(session, actor, op, obs, sheet)
+            return writes.set_evidence(session, actor, op, obs, rubrics)
         case AddNote():
-            return writes.add_note(session, actor, op, obs, sheet)
+            return writes.add_note(session, actor, op, obs, rubrics)
         case SetTally():
-            return writes.set_tally(session, actor, op, obs, sheet)
-        case Finalize():
-            return writes.finalize(session, actor, op, obs, sheet)
+            return writes.set_tally(session, actor, op, obs, rubrics)
     raise AssertionError(f"unhandled operation {op.kind}")
 
 
@@ -189,6 +193,8 @@ def apply_operation(
 def list_rubric_versions(*, session: Session, observation: Observation) -> list[RubricVersion]:
     rows = session.exec(
         select(RubricVersion)
+        # The content is big and parsed once per hash (rubric_of): load it only on a miss.
+        .options(defer(RubricVersion.content))  # type: ignore[arg-type]
         .join(ObservationRubric, col(ObservationRubric.rubric_version_id) == RubricVersion.id)
         .where(ObservationRubric.observation_id == observation.id)
         .order_by(col(ObservationRubric.position))
@@ -196,12 +202,17 @@ def list_rubric_versions(*, session: Session, observation: Observation) -> list[
     return list(rows)
 
 
-def load_sheet(*, session: Session, observation: Observation) -> scoring.Sheet:
-    """Everything recorded on an observation, scored with its stored rubric versions."""
-    rubrics = [
+def load_rubrics(*, session: Session, observation: Observation) -> list[scoring.RubricSheet]:
+    """The rubric versions an observation is scored with, with their stored content."""
+    return [
         scoring.RubricSheet(version=v, rubric=rubrics_service.rubric_of(v))
         for v in list_rubric_versions(session=session, observation=observation)
     ]
+
+
+def load_sheet(*, session: Session, observation: Observation) -> scoring.Sheet:
+    """Everything recorded on an observation, scored with its stored rubric versions."""
+    rubrics = load_rubrics(session=session, observation=observation)
     oid = observation.id
     scores = session.exec(select(Score).where(Score.observation_id == oid))
     evidence = session.exec(select(Evidence).where(Evidence.observation_id == oid))

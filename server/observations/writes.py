@@ -132,13 +132,24 @@ def _score_value(score: Score | None) -> dict[str, Any] | None:
 
 
 def set_score(
-    session: Session, actor: Viewer, op: SetScore, obs: Observation, sheet: scoring.Sheet
+    session: Session,
+    actor: Viewer,
+    op: SetScore,
+    obs: Observation,
+    rubrics: list[scoring.RubricSheet],
 ) -> OperationResult:
-    rs = scoring.rubric_in(sheet.rubrics, op.rubric_version_id)
+    rs = scoring.rubric_in(rubrics, op.rubric_version_id)
     dim = scoring.dimension_in(rs, op.dimension_id)
     scoring.check_score(rs, dim, op.item_id, op.value, op.not_observed)
     write = Write(session, obs, actor, op.kind, op.base_version)
-    row = sheet.score(rs.id, dim.id, op.item_id)
+    row = session.exec(
+        select(Score).where(
+            Score.observation_id == obs.id,
+            Score.rubric_version_id == rs.id,
+            Score.dimension_id == dim.id,
+            Score.item_id == op.item_id,
+        )
+    ).first()
     new = (
         None
         if op.value is None and not op.not_observed
@@ -159,12 +170,22 @@ def set_score(
 
 
 def set_evidence(
-    session: Session, actor: Viewer, op: SetEvidence, obs: Observation, sheet: scoring.Sheet
+    session: Session,
+    actor: Viewer,
+    op: SetEvidence,
+    obs: Observation,
+    rubrics: list[scoring.RubricSheet],
 ) -> OperationResult:
-    rs = scoring.rubric_in(sheet.rubrics, op.rubric_version_id)
+    rs = scoring.rubric_in(rubrics, op.rubric_version_id)
     dim = scoring.dimension_in(rs, op.dimension_id)
     write = Write(session, obs, actor, op.kind, op.base_version)
-    row = sheet.evidence.get((rs.id, dim.id))
+    row = session.exec(
+        select(Evidence).where(
+            Evidence.observation_id == obs.id,
+            Evidence.rubric_version_id == rs.id,
+            Evidence.dimension_id == dim.id,
+        )
+    ).first()
     current = row.text if row else ""
     field = f"{rs.id}:{dim.id}"
     if write.accepts("evidence", field, op.text, current):
@@ -187,14 +208,18 @@ def lesson_seconds(obs: Observation, at: datetime) -> int | None:
 
 
 def add_note(
-    session: Session, actor: Viewer, op: AddNote, obs: Observation, sheet: scoring.Sheet
+    session: Session,
+    actor: Viewer,
+    op: AddNote,
+    obs: Observation,
+    rubrics: list[scoring.RubricSheet],
 ) -> OperationResult:
     existing = session.get(Note, op.note_id)
     if existing is not None:
         if existing.observation_id != obs.id:
             raise OperationError("note_id", "is already used by a note of another observation")
         return OperationResult(observation=obs, changed=False)
-    tags = scoring.check_tags(sheet.rubrics, op.tags)
+    tags = scoring.check_tags(rubrics, op.tags)
     write = Write(session, obs, actor, op.kind, op.base_version)
     written_at = op.written_at or write.at
     minute = op.lesson_minute
@@ -213,9 +238,13 @@ def add_note(
 
 
 def set_tally(
-    session: Session, actor: Viewer, op: SetTally, obs: Observation, sheet: scoring.Sheet
+    session: Session,
+    actor: Viewer,
+    op: SetTally,
+    obs: Observation,
+    rubrics: list[scoring.RubricSheet],
 ) -> OperationResult:
-    rs = scoring.rubric_in(sheet.rubrics, op.rubric_version_id)
+    rs = scoring.rubric_in(rubrics, op.rubric_version_id)
     scoring.tally_in(rs, op.tally_id, op.category_id)
     write = Write(session, obs, actor, op.kind, op.base_version)
     row = session.exec(

@@ -1,4 +1,5 @@
-"""The demo district: four schools, coaches, teachers in two cohorts, two school years."""
+"""The demo district: four schools, coaches, teachers in two cohorts, two completed school
+years and the current one."""
 
 from dataclasses import asdict, dataclass
 from datetime import date
@@ -70,8 +71,12 @@ def _email(name: str) -> str:
     return f"{first}.{last.replace(' ', '')}@{DEMO_DOMAIN}"
 
 
+def demo_district(*, session: Session) -> District | None:
+    return session.exec(select(District).where(District.name == DEMO_DISTRICT)).first()
+
+
 def demo_exists(*, session: Session) -> bool:
-    return session.exec(select(District).where(District.name == DEMO_DISTRICT)).first() is not None
+    return demo_district(session=session) is not None
 
 
 def demo_logins(*, session: Session) -> list[DemoLogin]:
@@ -105,7 +110,8 @@ def load_demo(*, session: Session, settings: Settings, today: date | None = None
     district_id = district.id
     assert district_id is not None
     years = []
-    for start in (current_start - 1, current_start):
+    # Two completed years of coaching, and the current year under way.
+    for start in (current_start - 2, current_start - 1, current_start):
         name, first_day, last_day = school_year_bounds(start)
         years.append(
             roster_service.create_school_year(
@@ -141,7 +147,7 @@ def load_demo(*, session: Session, settings: Settings, today: date | None = None
     for i, name in enumerate(TEACHER_NAMES):
         coach_index = i % len(COACHES)
         school_index = COACHES[coach_index][2]
-        # Two cohorts: the first half joined last year, the rest this year.
+        # Two cohorts: the first half joined two years ago, the rest a year later.
         cohort = years[0] if i < len(TEACHER_NAMES) // 2 else years[1]
         school_id = schools[school_index].id
         assert school_id is not None

@@ -369,9 +369,21 @@ def _judge(
 # Stored versions -----------------------------------------------------------------------------
 
 
+# Parsed content by content hash: a hash names one content, and Rubric is frozen, so the
+# parse (the cost of every autosave otherwise) is shared safely.
+_PARSED: dict[str, Rubric] = {}
+_PARSED_LIMIT = 256
+
+
 def rubric_of(version: RubricVersion) -> Rubric:
     """The content an observation was scored with (validated again: stored data is data)."""
-    return Rubric.model_validate(version.content)
+    rubric = _PARSED.get(version.content_hash)
+    if rubric is None:
+        rubric = Rubric.model_validate(version.content)
+        if len(_PARSED) >= _PARSED_LIMIT:
+            _PARSED.clear()
+        _PARSED[version.content_hash] = rubric
+    return rubric
 
 
 def get_version(*, session: Session, rubric_version_id: int) -> RubricVersion | None:
