@@ -335,6 +335,10 @@ def start_session(*, session: Session, settings: Settings, user: User) -> str:
     """Create a login session and return the cookie token (only its hash is stored)."""
     token = secrets.token_urlsafe(32)
     assert user.id is not None
+    now = utcnow()
+    # Housekeeping on sign-in: expired sessions and day-old attempts only take up space.
+    session.exec(delete(LoginSession).where(col(LoginSession.expires_at) <= now))
+    session.exec(delete(LoginAttempt).where(col(LoginAttempt.at) < now - timedelta(days=1)))
     session.add(
         LoginSession(
             token_hash=_token_hash(token),

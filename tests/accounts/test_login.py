@@ -168,3 +168,25 @@ def test_inactive_user_cannot_sign_in(
     session.add(user)
     session.commit()
     assert login(client, "coach@example.org", PASSWORD).status_code == 400
+
+
+def test_signing_in_clears_expired_sessions_and_old_attempts(
+    client: TestClient, session: Session, settings: Settings
+) -> None:
+    from datetime import timedelta
+
+    from server.db import utcnow
+
+    user = _coach(session, settings)
+    long_ago = utcnow() - timedelta(days=30)
+    session.add(LoginSession(token_hash="x" * 64, user_id=user.id, expires_at=long_ago))
+    session.add(LoginAttempt(email="someone@example.org", succeeded=False, at=long_ago))
+    session.commit()
+    assert login(client, "coach@example.org", PASSWORD).status_code == 303
+    session.expire_all()
+    hashes = [s.token_hash for s in session.exec(select(LoginSession))]
+    assert len(hashes) == 1 and hashes[0] != "x" * 64
+    assert (
+        session.exec(select(LoginAttempt).where(LoginAttempt.email == "someone@example.org")).all()
+        == []
+    )
