@@ -23,15 +23,18 @@ from server.roster.import_service import KINDS, ImportResult, apply_import
 from server.roster.importer import build_plan, read_path
 from server.roster.models import School
 from server.rubrics.cli import rubrics_app
+from server.sync import service as sync_service
 
 app = typer.Typer(help="Cadence: classroom observation and coaching.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
 users_app = typer.Typer(help="People and their logins.", no_args_is_help=True)
 roster_app = typer.Typer(help="Roster files.", no_args_is_help=True)
+tokens_app = typer.Typer(help="Bearer tokens for the sync API.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(roster_app, name="roster")
 app.add_typer(rubrics_app, name="rubrics")
+app.add_typer(tokens_app, name="tokens")
 console = Console()
 err_console = Console(stderr=True)
 
@@ -232,3 +235,50 @@ def _result_table(result: ImportResult) -> Table:
     if result.ignored_files:
         table.caption = "Not used: " + ", ".join(result.ignored_files)
     return table
+
+
+@tokens_app.command("create")
+def tokens_create(email: Annotated[str, typer.Option(help="Whose token.")]) -> None:
+    """Make a bearer token for the sync API; it is printed once and only its hash is kept."""
+    with _session() as session:
+        user = accounts_service.get_user_by_email(session=session, email=email)
+        if user is None:
+            raise _fail(f"--email: nobody has the email {email!r}")
+        new = sync_service.create_token(session=session, user=user)
+    err_console.print(f"Token {new.id} for {user.email} (shown once; keep it secret):")
+    typer.echo(new.token)
+
+
+@tokens_app.command("list")
+def tokens_list(email: Annotated[str, typer.Option(help="Whose tokens.")]) -> None:
+    """A person's tokens: id, created, last used (never the token)."""
+    with _session() as session:
+        user = accounts_service.get_user_by_email(session=session, email=email)
+        if user is None:
+            raise _fail(f"--email: nobody has the email {email!r}")
+        rows = sync_service.list_tokens(session=session, user=user)
+    table = Table(title=f"API tokens of {user.email}")
+    for column in ("id", "created", "last used"):
+        table.add_column(column)
+    for row in rows:
+        last = row.last_used_at.isoformat(timespec="seconds") if row.last_used_at else "never"
+        table.add_row(str(row.id), row.created_at.isoformat(timespec="seconds"), last)
+    console.print(table)
+
+
+@tokens_app.command("revoke")
+def tokens_revoke(
+    email: Annotated[str, typer.Option(help="Whose token.")],
+    token_id: Annotated[
+        int | None, typer.Option("--id", help="The token to revoke (default: all of them).")
+    ] = None,
+) -> None:
+    """Revoke one of a person's tokens (--id), or all of them."""
+    with _session() as session:
+        user = accounts_service.get_user_by_email(session=session, email=email)
+        if user is None:
+            raise _fail(f"--email: nobody has the email {email!r}")
+        count = sync_service.revoke_tokens(session=session, user=user, token_id=token_id)
+    if token_id is not None and count == 0:
+        raise _fail(f"--id: {email} has no token {token_id}")
+    console.print(f"Revoked {count} token(s) of {email}.")

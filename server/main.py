@@ -24,6 +24,7 @@ from server.roster.routes import router as roster_router
 from server.rubrics import service as rubrics_service
 from server.rubrics.routes import router as rubrics_router
 from server.security import SecurityMiddleware, verify_csrf
+from server.sync.routes import router as sync_router
 from server.templating import is_htmx, render
 
 
@@ -66,7 +67,9 @@ def install_error_handlers(app: FastAPI) -> None:
             f"{'.'.join(str(p) for p in err['loc'][1:]) or 'request'}: {err['msg']}"
             for err in exc.errors()
         )
-        return _error_page(request, 422, "Check the request", problems)
+        # The JSON API answers a malformed request with 400, naming the field.
+        status = 400 if _wants_json(request) else 422
+        return _error_page(request, status, "Check the request", problems)
 
 
 @asynccontextmanager
@@ -101,6 +104,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         rubrics_router,
         observations_router,
         observation_writes_router,
+        sync_router,
     ):
         app.include_router(router)
     install_error_handlers(app)

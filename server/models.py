@@ -6,6 +6,7 @@ from server.accounts import models as accounts_models
 from server.observations import models as observations_models
 from server.roster import models as roster_models
 from server.rubrics import models as rubrics_models
+from server.sync import models as sync_models
 
 __all__ = [
     "SQLModel",
@@ -13,6 +14,7 @@ __all__ = [
     "observations_models",
     "roster_models",
     "rubrics_models",
+    "sync_models",
 ]
 
 metadata = SQLModel.metadata

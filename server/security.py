@@ -13,6 +13,10 @@ CSRF_COOKIE = "cadence_csrf"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+# The JSON API (/api/) does not use the form token: a cookie request must come from this
+# origin (Sec-Fetch-Site, else Origin) and carry this custom header; a bearer token needs neither.
+API_PREFIX = "/api/"
+API_HEADER = "x-cadence-sync"
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -76,9 +80,38 @@ def csrf_token_is_valid(request: Request, token: str | None) -> bool:
         return False
 
 
+def bearer_token(request: Request) -> str | None:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    return token.strip() or None if scheme.lower() == "bearer" else None
+
+
+def api_request_problem(request: Request) -> str | None:
+    """Why a cookie-authenticated /api/ request may be cross-site (None when it is not)."""
+    if request.headers.get(API_HEADER) != "1":
+        return "X-Cadence-Sync: the header 'X-Cadence-Sync: 1' is required"
+    site = request.headers.get("sec-fetch-site")
+    if site is not None:
+        if site in ("same-origin", "none"):
+            return None
+        return f"Sec-Fetch-Site: a {site} request is not accepted"
+    origin = request.headers.get("origin")
+    host = request.headers.get("host", "")
+    if origin is None or origin.partition("://")[2] != host:
+        return "Origin: the request must come from this site"
+    return None
+
+
 async def verify_csrf(request: Request) -> None:
-    """App-wide dependency: every state-changing request carries a valid token."""
+    """App-wide dependency: every state-changing request carries a valid token; /api/
+    requests pass the API's own check instead (a bearer token, or same origin plus header)."""
     if request.method not in UNSAFE_METHODS:
+        return
+    if request.url.path.startswith(API_PREFIX):
+        # Without a session cookie there is nothing to forge: the route answers 401.
+        cookie_auth = not bearer_token(request) and SESSION_COOKIE in request.cookies
+        problem = api_request_problem(request) if cookie_auth else None
+        if problem:
+            raise HTTPException(status_code=403, detail=problem)
         return
     token = request.headers.get(CSRF_HEADER)
     if token is None:

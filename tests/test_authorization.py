@@ -98,7 +98,14 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("POST", "/observations/{observation_id}/share"): {COACH},
     ("POST", "/observations/{observation_id}/share-principal"): {TEACHER},
     ("POST", "/observations/{observation_id}/reflection"): {TEACHER},
+    # The sync API: anyone signed in; each mutation is authorized on its own, and pull and
+    # the conflicts list are scoped to the person. Anonymous gets a JSON 401 (no redirect).
+    ("POST", "/api/sync/push"): SIGNED_IN,
+    ("GET", "/api/sync/pull"): SIGNED_IN,
+    ("GET", "/api/sync/conflicts"): SIGNED_IN,
+    ("POST", "/api/sync/conflicts/resolve"): SIGNED_IN,
 }
+API_HEADERS = {"X-Cadence-Sync": "1", "Origin": "http://testserver"}
 
 
 def _walk(routes: list[BaseRoute]) -> list[APIRoute]:
@@ -196,7 +203,13 @@ def test_route_access(
     if role != ANON:
         assert login(client, world.emails[role], PASSWORD).status_code == 303
     url = path.format(**world.ids)
-    if method == "GET":
+    api = path.startswith("/api/")
+    if api:  # JSON with the API's own CSRF headers instead of the form token
+        response = client.request(
+            method, url, json={} if method == "POST" else None, headers=API_HEADERS,
+            follow_redirects=False,
+        )  # fmt: skip
+    elif method == "GET":
         response = client.get(url, follow_redirects=False)
     else:
         token = csrf_from(client.get("/login" if role == ANON else "/", follow_redirects=True).text)
@@ -208,6 +221,9 @@ def test_route_access(
         assert response.status_code not in (401, 403), response.text[:300]
         assert not (response.status_code == 303 and location.startswith("/login?next=")), location
         assert response.status_code < 500
+    elif role == ANON and api:
+        assert response.status_code == 401
+        assert response.json() == {"detail": "Not signed in"}
     elif role == ANON:
         assert response.status_code == 303
         assert location == f"/login?next={url}"

@@ -44,6 +44,7 @@ from server.observations.operations import (
 from server.roster.models import CoachAssignment, School, Teacher
 from server.rubrics import service as rubrics_service
 from server.rubrics.models import RubricVersion
+from server.sync.changes import record_change
 
 # --- Who may do what ----------------------------------------------------------------------
 
@@ -171,9 +172,12 @@ def apply_operation(
 
     Raises OperationError (400), PermissionDenied (403), NotFound (404), ConflictError (409).
     With commit=False the caller commits (to add its own rows to the same transaction).
+    Every accepted write also logs a sync change (server/sync/changes.py) for pull.
     """
     try:
         result = _apply(session=session, actor=actor, op=op)
+        if result.changed:  # the change log pull reads, in the same transaction
+            record_change(session, result.observation)
         if commit:
             session.commit()
         return result

@@ -1,0 +1,1 @@
+"""Offline sync: push mutations, pull changes, conflicts, API tokens (docs/sync.md)."""

@@ -1,0 +1,92 @@
+"""The JSON sync API (docs/sync.md): push, pull, conflicts. Authenticated by the session
+cookie (same origin plus the X-Cadence-Sync header) or a bearer token; 401 is JSON."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+
+from server.accounts.service import Viewer
+from server.deps import Forbidden, NotAuthenticated, SessionDep, get_optional_viewer
+from server.observations.operations import (
+    ConflictError,
+    NotFound,
+    OperationError,
+    PermissionDenied,
+)
+from server.security import api_request_problem, bearer_token
+from server.sync import service
+from server.sync.service import (
+    BatchError,
+    ConflictOut,
+    PullOut,
+    PushIn,
+    PushOut,
+    ResolveIn,
+)
+
+router = APIRouter(prefix="/api/sync")
+
+
+def get_api_viewer(request: Request, session: SessionDep) -> Viewer:
+    """A bearer token, else the session cookie with the API's CSRF check (every method)."""
+    token = bearer_token(request)
+    if token is not None:
+        viewer = service.viewer_for_token(session=session, token=token)
+        if viewer is None:
+            raise NotAuthenticated()
+        return viewer
+    cookie_viewer = get_optional_viewer(request, session)
+    if cookie_viewer is None:
+        raise NotAuthenticated()
+    problem = api_request_problem(request)
+    if problem:
+        raise Forbidden(problem)
+    return cookie_viewer
+
+
+ApiViewerDep = Annotated[Viewer, Depends(get_api_viewer)]
+
+
+@router.post("/push")
+def push(body: PushIn, viewer: ApiViewerDep, session: SessionDep) -> PushOut:
+    try:
+        return service.push(session=session, actor=viewer, batch=body)
+    except BatchError as exc:
+        raise HTTPException(400, str(exc)) from exc
+
+
+@router.get("/pull")
+def pull(
+    viewer: ApiViewerDep,
+    session: SessionDep,
+    cursor: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=service.PULL_LIMIT)] = service.PULL_LIMIT,
+) -> PullOut:
+    return service.pull(session=session, actor=viewer, cursor=cursor, limit=limit)
+
+
+@router.get("/conflicts")
+def conflicts(viewer: ApiViewerDep, session: SessionDep) -> list[ConflictOut]:
+    rows = service.list_open_conflicts(session=session, actor=viewer)
+    return [service.conflict_out(row) for row in rows]
+
+
+@router.post("/conflicts/resolve")
+def resolve(body: ResolveIn, viewer: ApiViewerDep, session: SessionDep) -> dict[str, object]:
+    try:
+        result = service.resolve_conflict(
+            session=session, actor=viewer, conflict_id=body.conflict_id, choice=body.choice
+        )
+    except NotFound as exc:
+        raise HTTPException(404, str(exc)) from exc
+    except PermissionDenied as exc:
+        raise HTTPException(403, exc.message) from exc
+    except ConflictError as exc:
+        raise HTTPException(409, str(exc)) from exc
+    except OperationError as exc:
+        raise HTTPException(400, str(exc)) from exc
+    return {
+        "conflict_id": body.conflict_id,
+        "resolution": body.choice,
+        "version": result.version if result else None,
+    }

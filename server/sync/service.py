@@ -1,0 +1,608 @@
+"""Sync: push (mutations applied through the one write path, idempotent per user, device
+and mutation id), pull (the change log in the user's scope), conflicts, API tokens.
+
+The protocol is documented in docs/sync.md.
+"""
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError
+from sqlalchemy import ColumnElement, insert
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, or_, select
+
+from server.accounts import service as accounts_service
+from server.accounts.models import Role, User
+from server.accounts.service import Viewer
+from server.db import utcnow
+from server.observations import service as observations_service
+from server.observations.merge import jsonable
+from server.observations.models import Observation, ObservationUpdate
+from server.observations.operations import (
+    AddReflection,
+    ConflictError,
+    NotFound,
+    Operation,
+    OperationError,
+    OperationResult,
+    PermissionDenied,
+    SetEvidence,
+    SetScore,
+    SetTally,
+    UpdateContext,
+)
+from server.observations.scoring import Sheet
+from server.roster.models import Teacher
+from server.sync.changes import record_change
+from server.sync.models import (
+    ApiToken,
+    MutationStatus,
+    SyncChange,
+    SyncConflict,
+    SyncMutation,
+    SyncQuarantine,
+)
+
+__all__ = ["record_change"]
+
+MAX_BATCH = 500
+PULL_LIMIT = 500
+ENTITIES = {"observation"}
+OPERATION: TypeAdapter[Operation] = TypeAdapter(Operation)
+# Keys the envelope gives (id, base_version) or that name the operation (op).
+RESERVED_PAYLOAD_KEYS = ("observation_id", "base_version", "kind")
+
+
+class BatchError(ValueError):
+    """The batch as a whole is malformed (HTTP 400); `field` names what is wrong."""
+
+    def __init__(self, field_name: str, message: str) -> None:
+        super().__init__(f"{field_name}: {message}")
+        self.field = field_name
+
+
+class PushIn(BaseModel):
+    device_id: str = Field(min_length=1, max_length=100)
+    mutations: list[dict[str, Any]] = Field(max_length=MAX_BATCH)
+
+
+class MutationIn(BaseModel):
+    mutation_id: int = Field(ge=0, le=2**63 - 1)
+    entity: str = Field(max_length=40)
+    id: uuid.UUID
+    base_version: int | None = Field(default=None, ge=0)
+    payload: dict[str, Any]
+
+
+class MutationResult(BaseModel):
+    mutation_id: int
+    status: MutationStatus
+    version: int | None = None
+    reason: str | None = None
+
+
+class PushOut(BaseModel):
+    results: list[MutationResult]
+
+
+_INSERT_MUTATION = insert(SyncMutation.__table__)  # type: ignore[attr-defined]
+
+
+def mutation_ids(raw: list[dict[str, Any]]) -> list[int]:
+    """Each row's mutation id, or BatchError naming the first row without a usable one (a
+    row without an id cannot be acknowledged, so the batch is refused whole)."""
+    ids = []
+    for index, row in enumerate(raw):
+        value = row.get("mutation_id")
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**63:
+            raise BatchError(f"mutations.{index}.mutation_id", "a whole number from 0 is required")
+        ids.append(value)
+    return ids
+
+
+# --- Push --------------------------------------------------------------------------------
+
+
+def push(*, session: Session, actor: Viewer, batch: PushIn) -> PushOut:
+    """Apply a batch: each mutation in its own transaction with its SyncMutation row, in
+    mutation id order; one bad mutation never blocks the others."""
+    ids = mutation_ids(batch.mutations)
+    order = sorted(range(len(ids)), key=lambda i: ids[i])
+    stored = _stored_results(session, actor.id, batch.device_id, set(ids))
+    results: dict[int, MutationResult] = {}
+    for index in order:
+        raw, mutation_id = batch.mutations[index], ids[index]
+        done = stored.get(mutation_id)
+        if done is None:
+            done = _push_one(session, actor, batch.device_id, mutation_id, raw)
+            stored[mutation_id] = done
+            results[index] = done
+        else:
+            results[index] = done.model_copy(update={"status": MutationStatus.duplicate})
+    return PushOut(results=[results[i] for i in order])
+
+
+def _stored_results(
+    session: Session, user_id: int, device_id: str, ids: set[int]
+) -> dict[int, MutationResult]:
+    rows = session.exec(
+        select(SyncMutation).where(
+            SyncMutation.user_id == user_id,
+            SyncMutation.device_id == device_id,
+            col(SyncMutation.mutation_id).in_(ids),
+        )
+    )
+    return {row.mutation_id: _result_of(row) for row in rows}
+
+
+def _result_of(row: SyncMutation) -> MutationResult:
+    return MutationResult(
+        mutation_id=row.mutation_id, status=row.status, version=row.version, reason=row.reason
+    )
+
+
+def _parse(mutation_id: int, raw: dict[str, Any]) -> tuple[MutationIn, Operation]:
+    """The mutation's operation, or OperationError naming the field."""
+    try:
+        mutation = MutationIn.model_validate({**raw, "mutation_id": mutation_id})
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"]) or "mutation"
+        raise OperationError(where, err["msg"]) from exc
+    if mutation.entity not in ENTITIES:
+        raise OperationError("entity", f"unknown entity {mutation.entity!r}")
+    payload = dict(mutation.payload)
+    for key in RESERVED_PAYLOAD_KEYS:
+        if key in payload:
+            raise OperationError(f"payload.{key}", "not allowed here (the mutation gives it)")
+    kind = payload.pop("op", None)
+    if not isinstance(kind, str):
+        raise OperationError("payload.op", "name the operation (e.g. 'set_score')")
+    body = {
+        **payload,
+        "kind": kind,
+        "observation_id": mutation.id,
+        "base_version": mutation.base_version,
+    }
+    try:
+        op = OPERATION.validate_python(body)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = [str(p) for p in err["loc"]]
+        if loc and loc[0] == kind:  # the discriminated union's tag
+            loc = loc[1:]
+        if loc == ["kind"] or err["type"] == "union_tag_invalid":
+            raise OperationError("payload.op", f"unknown operation {kind!r}") from exc
+        where = ".".join(["payload", *loc]) if loc else "payload"
+        if loc and loc[0] in ("observation_id", "base_version"):
+            where = "id" if loc[0] == "observation_id" else "base_version"
+        raise OperationError(where, err["msg"].removeprefix("Value error, ")) from exc
+    return mutation, op
+
+
+def _push_one(
+    session: Session, actor: Viewer, device_id: str, mutation_id: int, raw: dict[str, Any]
+) -> MutationResult:
+    entity, entity_id = str(raw.get("entity", ""))[:40], str(raw.get("id", ""))[:100]
+
+    def acknowledge(
+        status: MutationStatus, version: int | None, reason: str | None
+    ) -> MutationResult:
+        try:  # Core insert (no unit of work), committed with the write it acknowledges
+            session.execute(
+                _INSERT_MUTATION,
+                {
+                    "user_id": actor.id, "device_id": device_id, "mutation_id": mutation_id,
+                    "entity": entity, "entity_id": entity_id, "status": status,
+                    "version": version, "reason": reason, "created_at": utcnow(),
+                },
+            )  # fmt: skip
+            session.commit()
+        except IntegrityError:  # the same mutation acknowledged concurrently: a repeat
+            session.rollback()
+            row = session.exec(
+                select(SyncMutation).where(
+                    SyncMutation.user_id == actor.id,
+                    SyncMutation.device_id == device_id,
+                    SyncMutation.mutation_id == mutation_id,
+                )
+            ).one()
+            return _result_of(row).model_copy(update={"status": MutationStatus.duplicate})
+        return MutationResult(
+            mutation_id=mutation_id, status=status, version=version, reason=reason
+        )
+
+    def reject(reason: str) -> MutationResult:
+        session.add(
+            SyncQuarantine(
+                user_id=actor.id, device_id=device_id, mutation_id=mutation_id,
+                entity=str(raw.get("entity", ""))[:200], entity_id=str(raw.get("id", ""))[:200],
+                payload=jsonable(raw), reason=reason,
+            )
+        )  # fmt: skip
+        return acknowledge(MutationStatus.rejected, None, reason)
+
+    try:
+        _mutation, op = _parse(mutation_id, raw)
+    except OperationError as exc:
+        return reject(str(exc))
+    try:
+        result = observations_service.apply_operation(
+            session=session, actor=actor, op=op, commit=False
+        )
+        return acknowledge(MutationStatus.applied, result.version, None)
+    except ConflictError as exc:
+        return _keep_conflict(session, actor, device_id, mutation_id, op, exc, acknowledge)
+    except OperationError as exc:
+        return reject(str(exc))
+    except PermissionDenied as exc:
+        return reject(f"id: {exc.message}")
+    except NotFound as exc:
+        return reject(f"id: {exc}")
+
+
+def _client_value(op: Operation, field: str) -> Any:
+    """The value the client wanted for the conflicting field."""
+    match op:
+        case UpdateContext():
+            return jsonable(op.data.model_dump(exclude_unset=True).get(field))
+        case SetScore():
+            if op.value is None and not op.not_observed:
+                return None
+            return {"value": op.value, "not_observed": op.not_observed}
+        case SetEvidence() | AddReflection():
+            return op.text
+        case SetTally():
+            return op.count
+    return jsonable(op.model_dump(exclude={"observation_id", "base_version"}))
+
+
+def _keep_conflict(
+    session: Session,
+    actor: Viewer,
+    device_id: str,
+    mutation_id: int,
+    op: Operation,
+    first: ConflictError,
+    acknowledge: Any,
+) -> MutationResult:
+    """Keep both: each losing client value becomes a SyncConflict row; for a context
+    update, the fields that merged cleanly are applied. One transaction with the ack."""
+    conflicts: list[SyncConflict] = []
+    exc: ConflictError | None = first
+    result: OperationResult | None = None
+    current = op
+    while exc is not None:
+        conflicts.append(
+            SyncConflict(
+                observation_id=op.observation_id, user_id=actor.id, device_id=device_id,
+                mutation_id=mutation_id, field=exc.field, server_value=jsonable(exc.current),
+                client_value=_client_value(current, exc.field), base_version=op.base_version,
+                operation=jsonable(op.model_dump(exclude={"observation_id", "base_version"})),
+            )
+        )  # fmt: skip
+        exc = None
+        if not isinstance(current, UpdateContext):
+            break
+        rest = current.data.model_dump(exclude_unset=True)
+        rest.pop(conflicts[-1].field, None)
+        if not rest:
+            break
+        current = current.model_copy(update={"data": ObservationUpdate.model_validate(rest)})
+        try:
+            result = observations_service.apply_operation(
+                session=session, actor=actor, op=current, commit=False
+            )
+        except ConflictError as again:
+            exc = again
+    obs = session.get(Observation, op.observation_id)
+    version = result.version if result else (obs.version if obs else None)
+    for conflict in conflicts:
+        session.add(conflict)
+    fields = ", ".join(c.field for c in conflicts)
+    reason = f"{fields}: {first.message}" if len(conflicts) > 1 else str(first)
+    out: MutationResult = acknowledge(MutationStatus.conflict, version, reason)
+    return out
+
+
+# --- Conflicts -----------------------------------------------------------------------------
+
+
+class ConflictOut(BaseModel):
+    id: int
+    observation_id: uuid.UUID
+    field: str
+    server_value: Any
+    client_value: Any
+    base_version: int | None
+    device_id: str
+    mutation_id: int
+    created_at: str
+
+
+def list_open_conflicts(
+    *, session: Session, actor: Viewer, observation_id: uuid.UUID | None = None
+) -> list[SyncConflict]:
+    query = select(SyncConflict).where(
+        SyncConflict.user_id == actor.id, col(SyncConflict.resolved_at).is_(None)
+    )
+    if observation_id is not None:
+        query = query.where(SyncConflict.observation_id == observation_id)
+    return list(session.exec(query.order_by(col(SyncConflict.id))))
+
+
+def has_open_conflict(*, session: Session, observation_id: uuid.UUID) -> bool:
+    return (
+        session.exec(
+            select(SyncConflict.id).where(
+                SyncConflict.observation_id == observation_id,
+                col(SyncConflict.resolved_at).is_(None),
+            )
+        ).first()
+        is not None
+    )
+
+
+def conflict_out(row: SyncConflict) -> ConflictOut:
+    assert row.id is not None
+    return ConflictOut(
+        id=row.id, observation_id=row.observation_id, field=row.field,
+        server_value=row.server_value, client_value=row.client_value,
+        base_version=row.base_version, device_id=row.device_id, mutation_id=row.mutation_id,
+        created_at=jsonable(row.created_at),
+    )  # fmt: skip
+
+
+class ResolveIn(BaseModel):
+    conflict_id: int
+    choice: Literal["server", "client"]
+
+
+def resolve_conflict(
+    *, session: Session, actor: Viewer, conflict_id: int, choice: Literal["server", "client"]
+) -> OperationResult | None:
+    """A person chose: 'server' keeps the current value; 'client' applies the kept client
+    value as a normal operation (through apply_operation, based on the current version).
+    The conflict is marked resolved in the same transaction."""
+    row = session.get(SyncConflict, conflict_id)
+    if row is None or row.user_id != actor.id:
+        raise NotFound(f"There is no conflict {conflict_id}.")
+    if row.resolved_at is not None:
+        raise OperationError("conflict_id", "this conflict is resolved already")
+    result = None
+    if choice == "client":
+        obs = session.get(Observation, row.observation_id)
+        if obs is None:
+            raise NotFound(f"There is no observation {row.observation_id}.")
+        session.refresh(obs)
+        body = {**row.operation, "observation_id": row.observation_id, "base_version": obs.version}
+        if body.get("kind") == "update_context":
+            body["data"] = {row.field: row.client_value}
+        op = OPERATION.validate_python(body)
+        result = observations_service.apply_operation(
+            session=session, actor=actor, op=op, commit=False
+        )
+    row.resolved_at, row.resolution = utcnow(), choice
+    session.add(row)
+    session.commit()
+    return result
+
+
+# --- Pull ----------------------------------------------------------------------------------
+
+
+class ChangeOut(BaseModel):
+    entity: str
+    id: uuid.UUID
+    version: int
+    deleted: bool
+    data: dict[str, Any]
+
+
+class PullOut(BaseModel):
+    cursor: int
+    more: bool
+    changes: list[ChangeOut]
+
+
+def _scope(session: Session, actor: Viewer) -> Any:
+    """Which change rows this person may receive: their own observations; observations of
+    their roster record once shared with them; for a principal, those their teachers shared
+    with them."""
+    teacher_ids = select(Teacher.id).where(Teacher.user_id == actor.id)
+    conditions: list[ColumnElement[bool]] = [
+        col(SyncChange.observer_id) == actor.id,
+        (col(SyncChange.shared_with_teacher)) & col(SyncChange.teacher_id).in_(teacher_ids),
+    ]
+    schools = actor.school_ids(Role.principal)
+    if schools:
+        conditions.append(
+            col(SyncChange.shared_with_principal) & col(SyncChange.school_id).in_(schools)
+        )
+    return or_(*conditions)
+
+
+def pull(*, session: Session, actor: Viewer, cursor: int, limit: int = PULL_LIMIT) -> PullOut:
+    """Changes after `cursor` in this person's scope, the latest per observation, with its
+    current state as this person may see it; cursor = the last seq read."""
+    rows = list(
+        session.exec(
+            select(SyncChange.seq, SyncChange.entity_id)
+            .where(col(SyncChange.seq) > cursor, _scope(session, actor))
+            .order_by(col(SyncChange.seq))
+            .limit(limit + 1)
+        )
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    if not rows:
+        return PullOut(cursor=cursor, more=False, changes=[])
+    latest: dict[uuid.UUID, int] = {}
+    for seq, entity_id in rows:
+        assert seq is not None
+        latest.pop(entity_id, None)
+        latest[entity_id] = seq
+    changes = []
+    for entity_id in latest:
+        obs = session.get(Observation, entity_id)
+        if obs is not None:
+            session.refresh(obs)
+        if obs is None or not observations_service.can_view(
+            session=session, viewer=actor, observation=obs
+        ):
+            changes.append(
+                ChangeOut(entity="observation", id=entity_id, version=0, deleted=True, data={})
+            )
+            continue
+        data = observation_data(session=session, actor=actor, obs=obs)
+        changes.append(
+            ChangeOut(
+                entity="observation", id=obs.id, version=obs.version, deleted=False, data=data
+            )
+        )
+    last = rows[-1][0]
+    assert last is not None
+    return PullOut(cursor=last, more=more, changes=changes)
+
+
+def observation_data(*, session: Session, actor: Viewer, obs: Observation) -> dict[str, Any]:
+    """The observation's full current state as this person may see it (JSON)."""
+    sheet: Sheet = observations_service.load_sheet(session=session, observation=obs)
+    author = observations_service.can_edit(viewer=actor, observation=obs)
+    teacher = observations_service.can_reflect(session=session, viewer=actor, observation=obs)
+    data: dict[str, Any] = {
+        "teacher_id": obs.teacher_id,
+        "observer_id": obs.observer_id,
+        "school_year_id": obs.school_year_id,
+        "observed_at": obs.observed_at,
+        "grade": obs.grade,
+        "course_unit": obs.course_unit,
+        "lesson_goal": obs.lesson_goal,
+        "task_description": obs.task_description,
+        "class_size": obs.class_size,
+        "status": obs.status.value,
+        "finalized_at": obs.finalized_at,
+        "shared_with_teacher_at": obs.shared_with_teacher_at,
+        "shared_with_principal_at": obs.shared_with_principal_at,
+        "timer": {"started_at": obs.timer_started_at, "elapsed": obs.timer_elapsed_seconds},
+        "rubric_version_ids": [rs.id for rs in sheet.rubrics],
+        "scores": [
+            {
+                "rubric_version_id": s.rubric_version_id,
+                "dimension_id": s.dimension_id,
+                "item_id": s.item_id,
+                "value": s.value,
+                "not_observed": s.not_observed,
+            }
+            for s in sorted(
+                sheet.scores.values(),
+                key=lambda s: (s.rubric_version_id, s.dimension_id, s.item_id),
+            )
+        ],
+        "evidence": [
+            {
+                "rubric_version_id": e.rubric_version_id,
+                "dimension_id": e.dimension_id,
+                "text": e.text,
+            }
+            for e in sorted(
+                sheet.evidence.values(), key=lambda e: (e.rubric_version_id, e.dimension_id)
+            )
+        ],
+        "notes": [
+            {
+                "id": n.id,
+                "text": n.text,
+                "tags": n.tags,
+                "written_at": n.written_at,
+                "lesson_minute": n.lesson_minute,
+            }
+            for n in sheet.notes
+        ],
+        "tallies": [
+            {"rubric_version_id": rv, "tally_id": t, "category_id": c, "count": count}
+            for (rv, t, c), count in sorted(sheet.tallies.items())
+        ],
+        # The coach and the observed teacher read reflections; a principal never does.
+        "reflections": [
+            {"author_id": r.author_id, "text": r.text, "updated_at": r.updated_at}
+            for r in sheet.reflections
+        ]
+        if author or teacher
+        else [],
+    }
+    if author:
+        data["open_conflicts"] = [
+            conflict_out(c).model_dump(mode="json")
+            for c in list_open_conflicts(session=session, actor=actor, observation_id=obs.id)
+        ]
+    out: dict[str, Any] = jsonable(data)
+    return out
+
+
+# --- API tokens ----------------------------------------------------------------------------
+
+TOKEN_PREFIX = "cdn_"
+LAST_USED_GRANULARITY = timedelta(minutes=1)
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class NewToken:
+    id: int
+    token: str
+
+
+def create_token(*, session: Session, user: User) -> NewToken:
+    """A new bearer token for `user`: returned once, only its hash is stored."""
+    assert user.id is not None
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    row = ApiToken(user_id=user.id, token_hash=_token_hash(token))
+    session.add(row)
+    session.commit()
+    assert row.id is not None
+    return NewToken(id=row.id, token=token)
+
+
+def revoke_tokens(*, session: Session, user: User, token_id: int | None = None) -> int:
+    """Delete one of the user's tokens (by id), or all of them; returns how many."""
+    query = select(ApiToken).where(ApiToken.user_id == user.id)
+    if token_id is not None:
+        query = query.where(ApiToken.id == token_id)
+    rows = list(session.exec(query))
+    for row in rows:
+        session.delete(row)
+    session.commit()
+    return len(rows)
+
+
+def list_tokens(*, session: Session, user: User) -> list[ApiToken]:
+    return list(
+        session.exec(select(ApiToken).where(ApiToken.user_id == user.id).order_by(col(ApiToken.id)))
+    )
+
+
+def viewer_for_token(*, session: Session, token: str) -> Viewer | None:
+    row = session.exec(select(ApiToken).where(ApiToken.token_hash == _token_hash(token))).first()
+    if row is None:
+        return None
+    user = accounts_service.get_user(session=session, user_id=row.user_id)
+    if user is None or not getattr(user, "is_active", True):
+        return None
+    now = utcnow()
+    last = row.last_used_at
+    if last is not None and last.tzinfo is None:
+        last = last.replace(tzinfo=now.tzinfo)
+    if last is None or now - last > LAST_USED_GRANULARITY:
+        row.last_used_at = now
+        session.add(row)
+        session.commit()
+    return accounts_service.load_viewer(session=session, user=user)
