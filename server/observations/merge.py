@@ -5,12 +5,15 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 from server.accounts.service import Viewer
 from server.db import utcnow
 from server.observations.models import Observation, ObservationRevision
 from server.observations.operations import ConflictError, OperationError, OperationResult
+
+_INSERT_REVISION = insert(ObservationRevision.__table__)  # type: ignore[attr-defined]
 
 
 def jsonable(value: Any) -> Any:
@@ -87,15 +90,19 @@ class Write:
         obs.version += 1
         obs.updated_at = self.at
         self.session.add(obs)
-        for entity, field, old, new in self.changes:
-            self.session.add(
-                ObservationRevision(
-                    observation_id=obs.id, version=obs.version, actor_id=self.actor.id,
-                    at=self.at, operation=self.op_kind, entity=entity, field=field,
-                    old=old, new=new,
-                )
-            )  # fmt: skip
         self.session.flush()
+        # Core insert, statement compiled once: this runs on every accepted write.
+        self.session.execute(
+            _INSERT_REVISION,
+            [
+                {
+                    "observation_id": obs.id, "version": obs.version, "actor_id": self.actor.id,
+                    "at": self.at, "operation": self.op_kind, "entity": entity, "field": field,
+                    "old": old, "new": new,
+                }
+                for entity, field, old, new in self.changes
+            ],
+        )  # fmt: skip
         fields = [field_label(e, f) for e, f, _, _ in self.changes]
         return OperationResult(observation=obs, changed=True, fields=fields, at=self.at)
 
