@@ -14,25 +14,16 @@ import argparse
 import asyncio
 import re
 import statistics
-import tempfile
 import time
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from pathlib import Path
 
 import httpx
-from sqlmodel import Session, select
+from harness import COACH, demo_database
 
-from server import migrate
-from server.config import Settings
-from server.db import make_engine
 from server.main import create_app
 from server.roster import demo
-from server.roster.models import Teacher
-from server.rubrics import service as rubrics_service
-
-COACH = f"maria.lopez@{demo.DEMO_DOMAIN}"
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -53,27 +44,10 @@ async def _time(n: int, call: Callable[[int], Awaitable[httpx.Response]]) -> lis
 
 
 async def run(requests: int) -> None:
-    tmp = Path(tempfile.mkdtemp(prefix="cadence-bench-"))
-    url = f"sqlite:///{tmp / 'bench.db'}"
-    migrate.upgrade(url)
-    settings = Settings(
-        environment="test", database_url=url, secret_key="b" * 16 + "enchmark-secret-key-0123456789",
-        var_dir=tmp, argon2_time_cost=1, argon2_memory_kib=64,
-    )  # fmt: skip
-    engine = make_engine(url)
-    with Session(engine) as session:
-        rubrics_service.sync_configured_rubrics(session=session, settings=settings)
-        demo.load_demo(session=session, settings=settings)
-        largest = max(
-            rubrics_service.list_current(session=session),
-            key=lambda v: sum(
-                max(1, len(d.items)) for d in rubrics_service.rubric_of(v).dimensions
-            ),
-        )
-        rubric = rubrics_service.rubric_of(largest)
-        teacher = session.exec(select(Teacher).where(Teacher.name == "Ana Torres")).one()
-        ids = (largest.id, teacher.id)
-    engine.dispose()
+    bench = demo_database()
+    settings, largest, rubric = bench.settings, bench.largest, bench.rubric
+    ids = (largest.id, bench.teacher_id)
+    bench.engine.dispose()
 
     app = create_app(settings)
     transport = httpx.ASGITransport(app=app)
@@ -95,9 +69,7 @@ async def run(requests: int) -> None:
         created = await client.post(f"/teachers/{ids[1]}/observations/new", data=new)
         assert created.status_code in (200, 303), created.text[:500]
         path = f"/observations/{observation_id}"
-        units = [(d.id, i.id) for d in rubric.dimensions for i in d.items] or [
-            (d.id, "") for d in rubric.dimensions
-        ]
+        units = bench.units
         scale = rubric.scale_for(rubric.dimensions[0]).values
         headers = {"HX-Request": "true", "x-csrf-token": token}
 

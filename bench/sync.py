@@ -14,62 +14,40 @@ printed for reference. The last line is `ratio: X.XX` (sync rate / raw rate).
 import argparse
 import asyncio
 import re
-import tempfile
 import time
 import uuid
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import httpx
+from harness import COACH, demo_database
 from sqlalchemy import Engine, insert
 from sqlmodel import Session, select
 
-from server import migrate
 from server.accounts.models import User
 from server.config import Settings
-from server.db import make_engine
 from server.main import create_app
 from server.observations.models import Note, Observation, Score
 from server.roster import demo
 from server.roster.models import SchoolYear, Teacher
-from server.rubrics import service as rubrics_service
 
-COACH = f"maria.lopez@{demo.DEMO_DOMAIN}"
 SCORES, NOTES = 20, 4
 PER_OBSERVATION = 1 + SCORES + NOTES
 HEADERS = {"X-Cadence-Sync": "1", "Origin": "http://bench"}
 
 
-def _setup(tmp: Path) -> tuple[Settings, dict[str, Any]]:
-    url = f"sqlite:///{tmp / 'bench.db'}"
-    migrate.upgrade(url)
-    settings = Settings(
-        environment="test", database_url=url, secret_key="b" * 16 + "enchmark-secret-key-0123456789",
-        var_dir=tmp, argon2_time_cost=1, argon2_memory_kib=64,
-    )  # fmt: skip
-    engine = make_engine(url)
+def _setup() -> tuple[Settings, dict[str, Any]]:
+    bench = demo_database()
+    settings, engine, largest, rubric = bench.settings, bench.engine, bench.largest, bench.rubric
     with Session(engine) as session:
-        rubrics_service.sync_configured_rubrics(session=session, settings=settings)
-        demo.load_demo(session=session, settings=settings)
-        largest = max(
-            rubrics_service.list_current(session=session),
-            key=lambda v: sum(
-                max(1, len(d.items)) for d in rubrics_service.rubric_of(v).dimensions
-            ),
-        )
-        rubric = rubrics_service.rubric_of(largest)
-        teacher = session.exec(select(Teacher).where(Teacher.name == "Ana Torres")).one()
         coach = session.exec(select(User).where(User.email == COACH)).one()
         year = session.exec(
             select(SchoolYear).where(SchoolYear.district_id == demo_district(session))
         ).all()
-        units = [(d.id, i.id) for d in rubric.dimensions for i in d.items] or [
-            (d.id, "") for d in rubric.dimensions
-        ]
+        units = bench.units
         info = {
             "rubric_version_id": largest.id,
-            "teacher_id": teacher.id,
+            "teacher_id": bench.teacher_id,
             "coach_id": coach.id,
             "school_year_id": max(year, key=lambda y: y.start_date).id,
             "units": units[:SCORES],
@@ -194,8 +172,7 @@ def main() -> None:
     parser.add_argument("--mutations", type=int, default=10_000)
     parser.add_argument("--batch", type=int, default=250)
     args = parser.parse_args()
-    tmp = Path(tempfile.mkdtemp(prefix="cadence-bench-sync-"))
-    settings, info = _setup(tmp)
+    settings, info = _setup()
     engine: Engine = info.pop("engine")
     mutations = _mutations(info, args.mutations)
     sync_seconds = asyncio.run(_push_all(settings, mutations, args.batch))
