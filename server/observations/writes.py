@@ -6,7 +6,7 @@ accepted change bumps the observation's version once and logs one revision per f
 """
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlmodel import Session, col, select
 
@@ -125,6 +125,14 @@ def update_context(
     return write.finish()
 
 
+RowT = TypeVar("RowT", Score, Evidence, TallyCount)
+
+
+def _row_of(session: Session, model: type[RowT], **keys: object) -> RowT | None:
+    """The one row of `model` with these column values, or None (it is created on first write)."""
+    return session.exec(select(model).filter_by(**keys)).first()
+
+
 def _score_value(score: Score | None) -> dict[str, Any] | None:
     if score is None or (score.value is None and not score.not_observed):
         return None
@@ -142,14 +150,10 @@ def set_score(
     dim = scoring.dimension_in(rs, op.dimension_id)
     scoring.check_score(rs, dim, op.item_id, op.value, op.not_observed)
     write = Write(session, obs, actor, op.kind, op.base_version)
-    row = session.exec(
-        select(Score).where(
-            Score.observation_id == obs.id,
-            Score.rubric_version_id == rs.id,
-            Score.dimension_id == dim.id,
-            Score.item_id == op.item_id,
-        )
-    ).first()
+    row = _row_of(
+        session, Score, observation_id=obs.id, rubric_version_id=rs.id,
+        dimension_id=dim.id, item_id=op.item_id,
+    )  # fmt: skip
     new = (
         None
         if op.value is None and not op.not_observed
@@ -179,13 +183,9 @@ def set_evidence(
     rs = scoring.rubric_in(rubrics, op.rubric_version_id)
     dim = scoring.dimension_in(rs, op.dimension_id)
     write = Write(session, obs, actor, op.kind, op.base_version)
-    row = session.exec(
-        select(Evidence).where(
-            Evidence.observation_id == obs.id,
-            Evidence.rubric_version_id == rs.id,
-            Evidence.dimension_id == dim.id,
-        )
-    ).first()
+    row = _row_of(
+        session, Evidence, observation_id=obs.id, rubric_version_id=rs.id, dimension_id=dim.id
+    )
     current = row.text if row else ""
     field = f"{rs.id}:{dim.id}"
     if write.accepts("evidence", field, op.text, current):
@@ -247,14 +247,10 @@ def set_tally(
     rs = scoring.rubric_in(rubrics, op.rubric_version_id)
     scoring.tally_in(rs, op.tally_id, op.category_id)
     write = Write(session, obs, actor, op.kind, op.base_version)
-    row = session.exec(
-        select(TallyCount).where(
-            TallyCount.observation_id == obs.id,
-            TallyCount.rubric_version_id == rs.id,
-            TallyCount.tally_id == op.tally_id,
-            TallyCount.category_id == op.category_id,
-        )
-    ).first()
+    row = _row_of(
+        session, TallyCount, observation_id=obs.id, rubric_version_id=rs.id,
+        tally_id=op.tally_id, category_id=op.category_id,
+    )  # fmt: skip
     current = row.count if row else 0
     field = f"{rs.id}:{op.tally_id}:{op.category_id}"
     if op.delta is not None:
