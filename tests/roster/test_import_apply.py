@@ -12,17 +12,11 @@ from server.roster.models import District, School, Teacher
 from tests.factories import create_district, create_user
 from tests.roster.import_helpers import (
     CADENCE,
-    copy_oneroster,
     counts,
     edit,
     problems_of,
     run_import,
 )
-
-
-@pytest.fixture
-def roster_dir(tmp_path: Path) -> Path:
-    return copy_oneroster(tmp_path)
 
 
 def test_reimport_updates_by_source_id_without_duplicates(

@@ -14,17 +14,11 @@ from tests.factories import create_district
 from tests.roster.import_helpers import (
     CADENCE,
     ONEROSTER,
-    copy_oneroster,
     counts,
     edit,
     problems_of,
     run_import,
 )
-
-
-@pytest.fixture
-def roster_dir(tmp_path: Path) -> Path:
-    return copy_oneroster(tmp_path)
 
 
 def test_oneroster_folder_imports_staff_and_skips_students(session: Session) -> None:
