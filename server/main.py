@@ -16,6 +16,8 @@ from server.db import make_engine
 from server.deps import Forbidden, NotAuthenticated
 from server.observations.routes import router as observations_router
 from server.observations.write_routes import router as observation_writes_router
+from server.pwa import service as pwa_service
+from server.pwa.routes import router as pwa_router
 from server.roster.admin_assignment_routes import router as roster_assignments_router
 from server.roster.admin_people_routes import router as roster_people_router
 from server.roster.admin_routes import router as roster_admin_router
@@ -92,6 +94,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = make_engine(settings.database_url)
+    app.state.asset_version = pwa_service.asset_version()
     app.add_middleware(SecurityMiddleware)
     app.mount("/static", StaticFiles(directory=ROOT / "web" / "static"), name="static")
     for router in (
@@ -105,6 +108,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         observations_router,
         observation_writes_router,
         sync_router,
+        pwa_router,
     ):
         app.include_router(router)
     install_error_handlers(app)

@@ -13,6 +13,15 @@ templates = Jinja2Blocks(directory=str(ROOT / "web" / "templates"))
 templates.env.globals["csrf_field_name"] = CSRF_FIELD
 
 
+def _home_path(viewer: Any) -> str:
+    from server.accounts.routes import home_path  # the routes import this module
+
+    return home_path(viewer)
+
+
+templates.env.globals["home_path"] = _home_path
+
+
 def is_htmx(request: Request) -> bool:
     return request.headers.get("hx-request") == "true"
 

@@ -98,12 +98,22 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("POST", "/observations/{observation_id}/share"): {COACH},
     ("POST", "/observations/{observation_id}/share-principal"): {TEACHER},
     ("POST", "/observations/{observation_id}/reflection"): {TEACHER},
-    # The sync API: anyone signed in; each mutation is authorized on its own, and pull and
-    # the conflicts list are scoped to the person. Anonymous gets a JSON 401 (no redirect).
+    # The sync API: anyone signed in; each mutation is authorized on its own, and bootstrap,
+    # pull, the conflicts and the quarantine are scoped to the person. Anonymous gets a JSON
+    # 401 (no redirect).
+    ("GET", "/api/sync/bootstrap"): SIGNED_IN,
     ("POST", "/api/sync/push"): SIGNED_IN,
     ("GET", "/api/sync/pull"): SIGNED_IN,
     ("GET", "/api/sync/conflicts"): SIGNED_IN,
     ("POST", "/api/sync/conflicts/resolve"): SIGNED_IN,
+    ("GET", "/api/sync/quarantine"): SIGNED_IN,
+    ("POST", "/api/sync/quarantine/dismiss"): SIGNED_IN,
+    # The installable app: the worker, the manifest and the offline page hold nothing personal
+    # (they are kept before anyone signs in); the capture screen is the coach's.
+    ("GET", "/sw.js"): set(ROLES),
+    ("GET", "/manifest.webmanifest"): set(ROLES),
+    ("GET", "/offline"): set(ROLES),
+    ("GET", "/capture"): {COACH},
 }
 API_HEADERS = {"X-Cadence-Sync": "1", "Origin": "http://testserver"}
 

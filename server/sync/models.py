@@ -55,11 +55,13 @@ class SyncQuarantine(SQLModel, table=True):
     payload: Any = Field(default=None, sa_type=sa.JSON, nullable=True)
     reason: str = Field(sa_type=sa.Text)
     created_at: datetime = Field(default_factory=utcnow)
+    # Set when the person dismissed it from their list (kept for support).
+    dismissed_at: datetime | None = None
 
 
 class SyncConflict(SQLModel, table=True):
     """A client value that lost a field-level merge: kept next to the server's value until
-    a person chooses (resolution 'server' or 'client')."""
+    a person chooses (resolution 'server', 'client' or 'combined')."""
 
     __tablename__ = "sync_conflict"
     id: int | None = Field(default=None, primary_key=True)

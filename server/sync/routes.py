@@ -1,4 +1,4 @@
-"""The JSON sync API (docs/sync.md): push, pull, conflicts. Authenticated by the session
+"""The JSON sync API (docs/sync.md): bootstrap, push, pull, conflicts, quarantine. Authenticated by the session
 cookie (same origin plus the X-Cadence-Sync header) or a bearer token; 401 is JSON."""
 
 from typing import Annotated
@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 
 from server.accounts.service import Viewer
 from server.deps import Forbidden, NotAuthenticated, SessionDep, get_optional_viewer
+from server.observations.merge import jsonable
 from server.observations.operations import (
     ConflictError,
     NotFound,
@@ -14,14 +15,20 @@ from server.observations.operations import (
     PermissionDenied,
 )
 from server.security import api_request_problem, bearer_token
+from server.sync import bootstrap as bootstrap_service
 from server.sync import service
+from server.sync.bootstrap import BootstrapOut
 from server.sync.service import (
     BatchError,
     ConflictOut,
+    DismissIn,
+    DismissOut,
     PullOut,
     PushIn,
     PushOut,
+    QuarantineOut,
     ResolveIn,
+    ResolveOut,
 )
 
 router = APIRouter(prefix="/api/sync")
@@ -72,11 +79,12 @@ def conflicts(viewer: ApiViewerDep, session: SessionDep) -> list[ConflictOut]:
 
 
 @router.post("/conflicts/resolve")
-def resolve(body: ResolveIn, viewer: ApiViewerDep, session: SessionDep) -> dict[str, object]:
+def resolve(body: ResolveIn, viewer: ApiViewerDep, session: SessionDep) -> ResolveOut:
     try:
         result = service.resolve_conflict(
-            session=session, actor=viewer, conflict_id=body.conflict_id, choice=body.choice
-        )
+            session=session, actor=viewer, conflict_id=body.conflict_id, choice=body.choice,
+            value=body.given_value(),
+        )  # fmt: skip
     except NotFound as exc:
         raise HTTPException(404, str(exc)) from exc
     except PermissionDenied as exc:
@@ -85,8 +93,25 @@ def resolve(body: ResolveIn, viewer: ApiViewerDep, session: SessionDep) -> dict[
         raise HTTPException(409, str(exc)) from exc
     except OperationError as exc:
         raise HTTPException(400, str(exc)) from exc
-    return {
-        "conflict_id": body.conflict_id,
-        "resolution": body.choice,
-        "version": result.version if result else None,
-    }
+    return ResolveOut(conflict_id=body.conflict_id, resolution=body.choice, version=result.version)
+
+
+@router.get("/bootstrap")
+def bootstrap(viewer: ApiViewerDep, session: SessionDep) -> BootstrapOut:
+    return bootstrap_service.bootstrap(session=session, actor=viewer)
+
+
+@router.get("/quarantine")
+def quarantine(viewer: ApiViewerDep, session: SessionDep) -> list[QuarantineOut]:
+    rows = service.list_quarantine(session=session, actor=viewer)
+    return [service.quarantine_out(row) for row in rows]
+
+
+@router.post("/quarantine/dismiss")
+def dismiss(body: DismissIn, viewer: ApiViewerDep, session: SessionDep) -> DismissOut:
+    try:
+        row = service.dismiss_quarantined(session=session, actor=viewer, quarantine_id=body.id)
+    except NotFound as exc:
+        raise HTTPException(404, str(exc)) from exc
+    assert row.id is not None and row.dismissed_at is not None
+    return DismissOut(id=row.id, dismissed_at=jsonable(row.dismissed_at))

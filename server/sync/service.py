@@ -7,11 +7,12 @@ The protocol is documented in docs/sync.md.
 import hashlib
 import secrets
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
-from pydantic import BaseModel, Field, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 from sqlalchemy import ColumnElement, insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, or_, select
@@ -56,6 +57,22 @@ ENTITIES = {"observation"}
 OPERATION: TypeAdapter[Operation] = TypeAdapter(Operation)
 # Keys the envelope gives (id, base_version) or that name the operation (op).
 RESERVED_PAYLOAD_KEYS = ("observation_id", "base_version", "kind")
+# The one payload op that is not an observation operation: it resolves a kept conflict.
+RESOLVE_OP = "resolve_conflict"
+
+
+# How a kept conflict is resolved (SyncConflict.resolution).
+Choice = Literal["server", "client", "combined"]
+
+
+class _NoValue:
+    """No `value` was given (distinct from an explicit null: a cleared score)."""
+
+    def __repr__(self) -> str:
+        return "NO_VALUE"
+
+
+NO_VALUE: Any = _NoValue()
 
 
 class BatchError(ValueError):
@@ -146,8 +163,9 @@ def _result_of(row: SyncMutation) -> MutationResult:
     )
 
 
-def _parse(mutation_id: int, raw: dict[str, Any]) -> tuple[MutationIn, Operation]:
-    """The mutation's operation, or OperationError naming the field."""
+def _envelope(mutation_id: int, raw: dict[str, Any]) -> MutationIn:
+    """The mutation's envelope (entity, id, base_version, payload), or OperationError naming
+    the field."""
     try:
         mutation = MutationIn.model_validate({**raw, "mutation_id": mutation_id})
     except ValidationError as exc:
@@ -156,10 +174,15 @@ def _parse(mutation_id: int, raw: dict[str, Any]) -> tuple[MutationIn, Operation
         raise OperationError(where, err["msg"]) from exc
     if mutation.entity not in ENTITIES:
         raise OperationError("entity", f"unknown entity {mutation.entity!r}")
-    payload = dict(mutation.payload)
     for key in RESERVED_PAYLOAD_KEYS:
-        if key in payload:
+        if key in mutation.payload:
             raise OperationError(f"payload.{key}", "not allowed here (the mutation gives it)")
+    return mutation
+
+
+def _parse(mutation: MutationIn) -> Operation:
+    """The mutation's operation, or OperationError naming the field."""
+    payload = dict(mutation.payload)
     kind = payload.pop("op", None)
     if not isinstance(kind, str):
         raise OperationError("payload.op", "name the operation (e.g. 'set_score')")
@@ -182,7 +205,30 @@ def _parse(mutation_id: int, raw: dict[str, Any]) -> tuple[MutationIn, Operation
         if loc and loc[0] in ("observation_id", "base_version"):
             where = "id" if loc[0] == "observation_id" else "base_version"
         raise OperationError(where, err["msg"].removeprefix("Value error, ")) from exc
-    return mutation, op
+    return op
+
+
+class ResolvePayload(BaseModel):
+    """The payload of a `resolve_conflict` mutation (not an observation operation: it
+    resolves one of the observation's conflicts, docs/sync.md)."""
+
+    model_config = ConfigDict(extra="forbid")
+    op: Literal["resolve_conflict"]
+    conflict_id: int = Field(ge=0, le=2**63 - 1)
+    choice: Choice
+    value: Any = None
+
+    def given_value(self) -> Any:
+        return self.value if "value" in self.model_fields_set else NO_VALUE
+
+
+def _parse_resolution(mutation: MutationIn) -> ResolvePayload:
+    try:
+        return ResolvePayload.model_validate(mutation.payload)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(["payload", *(str(p) for p in err["loc"])])
+        raise OperationError(where, err["msg"]) from exc
 
 
 def _push_one(
@@ -228,7 +274,10 @@ def _push_one(
         return acknowledge(MutationStatus.rejected, None, reason)
 
     try:
-        _mutation, op = _parse(mutation_id, raw)
+        mutation = _envelope(mutation_id, raw)
+        if mutation.payload.get("op") == RESOLVE_OP:
+            return _resolve_one(session, actor, mutation, acknowledge, reject)
+        op = _parse(mutation)
     except OperationError as exc:
         return reject(str(exc))
     try:
@@ -244,6 +293,33 @@ def _push_one(
         return reject(f"id: {exc.message}")
     except NotFound as exc:
         return reject(f"id: {exc}")
+
+
+def _resolve_one(
+    session: Session,
+    actor: Viewer,
+    mutation: MutationIn,
+    acknowledge: Callable[[MutationStatus, int | None, str | None], MutationResult],
+    reject: Callable[[str], MutationResult],
+) -> MutationResult:
+    """A `resolve_conflict` mutation: the resolution and its acknowledgement commit
+    together; anything wrong rejects it into quarantine, naming the payload field."""
+    resolution = _parse_resolution(mutation)
+    try:
+        resolved = resolve_conflict(
+            session=session, actor=actor, conflict_id=resolution.conflict_id,
+            choice=resolution.choice, value=resolution.given_value(),
+            observation_id=mutation.id, commit=False,
+        )  # fmt: skip
+    except (ConflictNotFound, ResolveError) as exc:
+        return reject(f"payload.{exc}")
+    except (OperationError, ConflictError) as exc:
+        return reject(str(exc))
+    except PermissionDenied as exc:
+        return reject(f"id: {exc.message}")
+    except NotFound as exc:
+        return reject(f"id: {exc}")
+    return acknowledge(MutationStatus.applied, resolved.version, None)
 
 
 def _client_value(op: Operation, field: str) -> Any:
@@ -360,37 +436,213 @@ def conflict_out(row: SyncConflict) -> ConflictOut:
 
 class ResolveIn(BaseModel):
     conflict_id: int
-    choice: Literal["server", "client"]
+    choice: Choice
+    value: Any = None  # required (may be null for a score) when choice is "combined"
+
+    def given_value(self) -> Any:
+        return self.value if "value" in self.model_fields_set else NO_VALUE
+
+
+class ConflictNotFound(NotFound):
+    """Another person's or an unknown conflict (HTTP 404)."""
+
+    def __init__(self, conflict_id: int) -> None:
+        super().__init__(f"conflict_id: there is no conflict {conflict_id}")
+
+
+class ResolveError(OperationError):
+    """The resolution itself is invalid (no such conflict for this observation, resolved
+    already, a missing or invalid combined value); `field` names the input at fault."""
+
+
+class ResolveOut(BaseModel):
+    conflict_id: int
+    resolution: Choice
+    version: int
+
+
+SCORE_SHAPE = 'a score is {"value": a level or null, "not_observed": true or false}'
+
+
+class ScoreChoice(BaseModel):
+    """A combined value for a score conflict: a level, or not observed, or neither (clear)."""
+
+    model_config = ConfigDict(extra="forbid")
+    value: int | None = None
+    not_observed: bool = False
+
+    @model_validator(mode="after")
+    def _one_of(self) -> Self:
+        if self.value is not None and self.not_observed:
+            raise ValueError("give a level or 'not observed', not both")
+        return self
+
+
+def _first_error(exc: ValidationError, prefix: str) -> ResolveError:
+    err = exc.errors()[0]
+    loc = [str(p) for p in err["loc"]]
+    where = ".".join([prefix, *loc])
+    return ResolveError(where, err["msg"].removeprefix("Value error, "))
+
+
+def _resolution_op(row: SyncConflict, version: int, choice: Choice, value: Any) -> Operation:
+    """The operation that applies the chosen value: the one sent, for 'client'; the one sent
+    with `value` in place of the client's, for 'combined'. Based on the current version."""
+    body = {**row.operation, "observation_id": row.observation_id, "base_version": version}
+    kind = body.get("kind")
+    if choice == "client":
+        if kind == "update_context":
+            body["data"] = {row.field: row.client_value}
+        return OPERATION.validate_python(body)
+    if value is NO_VALUE:
+        raise ResolveError("value", "required when choice is 'combined'")
+    match kind:
+        case "update_context":
+            body["data"] = {row.field: value}
+        case "set_score":
+            if value is not None and not isinstance(value, dict):
+                raise ResolveError("value", SCORE_SHAPE)
+            try:
+                score = ScoreChoice.model_validate({} if value is None else value)
+            except ValidationError as exc:
+                raise _first_error(exc, "value") from exc
+            body.update(score.model_dump())
+        case "set_evidence" | "add_reflection":
+            body["text"] = value
+        case "set_tally":
+            if value is None:
+                raise ResolveError("value", "a count is required")
+            body.update(count=value, delta=None)
+        case _:
+            raise ResolveError("choice", f"'combined' is not possible for a {kind} conflict")
+    try:
+        return OPERATION.validate_python(body)
+    except ValidationError as exc:
+        # The only input is the value: name it, not the operation's field.
+        err = exc.errors()[0]
+        raise ResolveError("value", err["msg"].removeprefix("Value error, ")) from exc
 
 
 def resolve_conflict(
-    *, session: Session, actor: Viewer, conflict_id: int, choice: Literal["server", "client"]
-) -> OperationResult | None:
+    *,
+    session: Session,
+    actor: Viewer,
+    conflict_id: int,
+    choice: Choice,
+    value: Any = NO_VALUE,
+    observation_id: uuid.UUID | None = None,
+    commit: bool = True,
+) -> OperationResult:
     """A person chose: 'server' keeps the current value; 'client' applies the kept client
-    value as a normal operation (through apply_operation, based on the current version).
-    The conflict is marked resolved in the same transaction."""
-    row = session.get(SyncConflict, conflict_id)
-    if row is None or row.user_id != actor.id:
-        raise NotFound(f"There is no conflict {conflict_id}.")
-    if row.resolved_at is not None:
-        raise OperationError("conflict_id", "this conflict is resolved already")
-    result = None
-    if choice == "client":
+    value, 'combined' the given `value` (merged text, a score as {"value", "not_observed"},
+    a count), as a normal operation (through apply_operation, based on the current version).
+    The conflict is marked resolved in the same transaction, and a change is logged even when
+    the observation did not change, so the author's other devices pull the open conflicts
+    without it. With observation_id, the conflict must be one of that observation's.
+
+    Raises NotFound (another person's or an unknown conflict), ResolveError (resolved
+    already, a missing or invalid value), or what apply_operation raises. With commit=False
+    the caller commits; on any error nothing is written (the session is rolled back)."""
+    try:
+        row = session.exec(
+            select(SyncConflict)
+            .where(SyncConflict.id == conflict_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).first()
+        if row is None or row.user_id != actor.id:
+            raise ConflictNotFound(conflict_id)
+        if observation_id is not None and row.observation_id != observation_id:
+            raise ResolveError("conflict_id", f"conflict {conflict_id} is not this observation's")
+        if row.resolved_at is not None:
+            raise ResolveError("conflict_id", "this conflict is resolved already")
         obs = session.get(Observation, row.observation_id)
         if obs is None:
             raise NotFound(f"There is no observation {row.observation_id}.")
         session.refresh(obs)
-        body = {**row.operation, "observation_id": row.observation_id, "base_version": obs.version}
-        if body.get("kind") == "update_context":
-            body["data"] = {row.field: row.client_value}
-        op = OPERATION.validate_python(body)
-        result = observations_service.apply_operation(
-            session=session, actor=actor, op=op, commit=False
+        if choice == "server":
+            result = OperationResult(observation=obs, changed=False)
+        else:
+            op = _resolution_op(row, obs.version, choice, value)
+            try:
+                result = observations_service.apply_operation(
+                    session=session, actor=actor, op=op, commit=False
+                )
+            except OperationError as exc:
+                if choice != "combined" or isinstance(exc, ResolveError):
+                    raise
+                raise ResolveError("value", exc.message) from exc
+        if not result.changed:  # open_conflicts changed: the author's devices pull it
+            record_change(session, result.observation)
+        row.resolved_at, row.resolution = utcnow(), choice
+        session.add(row)
+        if commit:
+            session.commit()
+        return result
+    except BaseException:
+        session.rollback()
+        raise
+
+
+# --- Quarantine ---------------------------------------------------------------------------
+
+QUARANTINE_LIMIT = 200
+
+
+class QuarantineOut(BaseModel):
+    id: int
+    device_id: str
+    mutation_id: int
+    entity: str
+    entity_id: str
+    reason: str
+    payload: Any  # the raw mutation as sent
+    created_at: str
+
+
+class DismissIn(BaseModel):
+    id: int
+
+
+class DismissOut(BaseModel):
+    id: int
+    dismissed_at: str
+
+
+def quarantine_out(row: SyncQuarantine) -> QuarantineOut:
+    assert row.id is not None
+    return QuarantineOut(
+        id=row.id, device_id=row.device_id, mutation_id=row.mutation_id, entity=row.entity,
+        entity_id=row.entity_id, reason=row.reason, payload=row.payload,
+        created_at=jsonable(row.created_at),
+    )  # fmt: skip
+
+
+def list_quarantine(
+    *, session: Session, actor: Viewer, limit: int = QUARANTINE_LIMIT
+) -> list[SyncQuarantine]:
+    """This person's rejected mutations not dismissed yet, newest first."""
+    return list(
+        session.exec(
+            select(SyncQuarantine)
+            .where(SyncQuarantine.user_id == actor.id, col(SyncQuarantine.dismissed_at).is_(None))
+            .order_by(col(SyncQuarantine.id).desc())
+            .limit(limit)
         )
-    row.resolved_at, row.resolution = utcnow(), choice
-    session.add(row)
-    session.commit()
-    return result
+    )
+
+
+def dismiss_quarantined(*, session: Session, actor: Viewer, quarantine_id: int) -> SyncQuarantine:
+    """Take a rejected mutation off the person's list (the row is kept, for support).
+    Dismissing it again is harmless. NotFound for another person's or an unknown id."""
+    row = session.get(SyncQuarantine, quarantine_id)
+    if row is None or row.user_id != actor.id:
+        raise NotFound(f"id: there is no rejected mutation {quarantine_id}")
+    if row.dismissed_at is None:
+        row.dismissed_at = utcnow()
+        session.add(row)
+        session.commit()
+    return row
 
 
 # --- Pull ----------------------------------------------------------------------------------

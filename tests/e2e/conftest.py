@@ -6,14 +6,17 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 import uvicorn
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 from sqlmodel import Session
+from starlette.types import ASGIApp
 
 from server import migrate
+from server.config import Settings
 from server.db import make_engine
 from server.main import create_app
 from server.roster import demo
@@ -55,10 +58,8 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The app with the demo district, on SQLite, at http://127.0.0.1:PORT."""
-    tmp = tmp_path_factory.mktemp("live")
+def demo_app_database(tmp: Path) -> tuple[str, Settings]:
+    """A migrated SQLite database with the demo roster, and settings for it."""
     url = f"sqlite:///{tmp / 'e2e.db'}"
     migrate.upgrade(url)
     settings = make_settings(url, tmp)
@@ -66,10 +67,14 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with Session(engine) as session:
         demo.load_demo(session=session, settings=settings)
     engine.dispose()
+    return url, settings
+
+
+@contextmanager
+def serve(app: ASGIApp) -> Iterator[str]:
+    """Serve `app` with uvicorn in a thread at http://127.0.0.1:PORT until the block ends."""
     port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
-    )
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
@@ -77,9 +82,19 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         if time.monotonic() > deadline:
             raise RuntimeError("the test server did not start")
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The app with the demo district, on SQLite, at http://127.0.0.1:PORT."""
+    _url, settings = demo_app_database(tmp_path_factory.mktemp("live"))
+    with serve(create_app(settings)) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

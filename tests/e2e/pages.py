@@ -1,8 +1,9 @@
 """Page objects: what a person does on each screen, in their words."""
 
+import time
 from dataclasses import dataclass
 
-from playwright.sync_api import Page
+from playwright.sync_api import BrowserContext, Page, Route, expect
 
 from server.config import ROOT
 
@@ -176,3 +177,118 @@ class ObservationPage:
     def reload(self) -> None:
         self.page.reload()
         self.page.wait_for_load_state("domcontentloaded")
+
+
+# --- Offline capture --------------------------------------------------------------------------
+
+SYNC_TIMEOUT_MS = 15_000
+
+
+def go_offline(context: BrowserContext) -> None:
+    """Cut the network for the pages and for the service worker (Chromium's offline emulation
+    does not reach a worker's own fetches, so those are refused by a route as well)."""
+    context.set_offline(True)
+    context.route("**/*", _refuse_worker_requests)
+
+
+def go_online(context: BrowserContext) -> None:
+    context.unroute("**/*", _refuse_worker_requests)
+    context.set_offline(False)
+
+
+def _refuse_worker_requests(route: Route) -> None:
+    if route.request.service_worker is not None:
+        route.abort("internetdisconnected")
+    else:
+        route.fallback()
+
+
+def wait_until_ready_offline(page: Page, timeout_s: float = 20) -> None:
+    """Wait until the service worker controls the page and has kept the pages a coach needs
+    without a network (the caseload, the capture screen, the rubrics)."""
+    deadline = time.monotonic() + timeout_s
+    script = """async () => {
+        if (!navigator.serviceWorker.controller) return false;
+        const name = (await caches.keys()).find(n => n.startsWith("cadence-pages-"));
+        if (!name) return false;
+        const cache = await caches.open(name);
+        const kept = await Promise.all(
+            ["/capture", "/caseload", "/rubrics"].map(url => cache.match(url)));
+        return kept.every(Boolean);
+    }"""
+    while not page.evaluate(script):
+        if time.monotonic() > deadline:
+            raise AssertionError("the app did not get ready for offline use")
+        time.sleep(0.2)
+
+
+@dataclass
+class CapturePage:
+    """The observation screen that works offline (/capture)."""
+
+    page: Page
+
+    def open(self, query: str = "") -> "CapturePage":
+        self.page.goto("/capture" + query)
+        return self.ready()
+
+    def ready(self) -> "CapturePage":
+        self.page.locator("#capture [data-loading]").wait_for(state="detached")
+        return self
+
+    def start(self, teacher: str, rubric_titles: list[str], grade: str, course_unit: str) -> str:
+        """Fill the new-observation form; return the new observation's id."""
+        self.page.get_by_label("Teacher").select_option(label=teacher)
+        for title in rubric_titles:
+            self.page.get_by_role("checkbox", name=title).check()
+        self.page.get_by_label("Grade").select_option(grade)
+        self.page.get_by_label("Course or unit").fill(course_unit)
+        self.page.get_by_role("button", name="Start observing").click()
+        self.page.wait_for_url("**/capture?obs=*")
+        self.ready()
+        return self.observation_id()
+
+    def observation_id(self) -> str:
+        return self.page.url.split("obs=")[1].split("#")[0].split("&")[0]
+
+    def tap_level(self, dimension: str, index: int) -> None:
+        group = self.page.get_by_role("group", name=f"Score for {dimension}", exact=True)
+        button = group.locator("button.level").nth(index)
+        button.click()
+        expect(button).to_have_attribute("aria-pressed", "true")
+
+    def chosen_level(self, dimension: str) -> str:
+        group = self.page.get_by_role("group", name=f"Score for {dimension}", exact=True)
+        return group.locator('button[aria-pressed="true"] .level-value').inner_text()
+
+    def write_evidence(self, dimension: str, text: str) -> None:
+        box = self.page.get_by_label(f"Evidence for {dimension}", exact=True)
+        box.fill(text)
+        box.blur()
+        expect(box).not_to_have_attribute("data-dirty", "1")
+
+    def evidence(self, dimension: str) -> str:
+        return self.page.get_by_label(f"Evidence for {dimension}", exact=True).input_value()
+
+    def add_note(self, text: str) -> None:
+        self.page.get_by_label("Note", exact=True).fill(text)
+        self.page.get_by_role("button", name="Add note").click()
+        self.page.locator(".note-list .note-text", has_text=text).wait_for()
+
+    def notes(self) -> list[str]:
+        return self.page.locator(".note-list .note-text").all_inner_texts()
+
+    def finalize(self) -> None:
+        self.page.get_by_role("button", name="Finalize observation").click()
+        self.page.get_by_text("This observation is final.").wait_for()
+
+    def status_badge(self) -> str:
+        return self.page.locator("h1 + .lede .badge").inner_text()
+
+    def sync_status(self) -> str:
+        return self.page.locator("#sync-status .sync-text").inner_text()
+
+    def wait_for_status(self, text: str) -> None:
+        expect(self.page.locator("#sync-status .sync-text")).to_contain_text(
+            text, timeout=SYNC_TIMEOUT_MS
+        )

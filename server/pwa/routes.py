@@ -1,0 +1,44 @@
+"""/sw.js (root scope), /manifest.webmanifest, /offline and the offline capture shell."""
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from server.deps import CoachDep
+from server.pwa import service
+from server.templating import render
+
+router = APIRouter()
+
+# The browser checks the worker for updates itself; no HTTP cache may hide a new version.
+NO_CACHE = {"Cache-Control": "no-cache"}
+
+
+@router.get("/sw.js", include_in_schema=False)
+def service_worker(request: Request) -> Response:
+    source = service.service_worker_source(version=request.app.state.asset_version)
+    return Response(
+        source,
+        media_type="text/javascript",
+        headers={**NO_CACHE, "Service-Worker-Allowed": "/"},
+    )
+
+
+@router.get("/manifest.webmanifest", include_in_schema=False)
+def manifest() -> Response:
+    return Response(
+        service.MANIFEST.read_bytes(), media_type="application/manifest+json", headers=NO_CACHE
+    )
+
+
+@router.get("/offline")
+def offline_page(request: Request) -> Response:
+    """What the service worker shows for a page this tablet has not saved (no personal data:
+    it is cached before anyone signs in)."""
+    return render(request, "offline.html", {"viewer": None, "offline_page": True})
+
+
+@router.get("/capture")
+def capture_shell(request: Request, _viewer: CoachDep) -> Response:
+    """The observation screen that works offline: an empty shell that capture.js fills from
+    this tablet's local store (IndexedDB)."""
+    return render(request, "capture.html")

@@ -1,0 +1,130 @@
+"""What a tablet needs to work offline for one person (GET /api/sync/bootstrap): who they
+are, where their home page is, a coach's caseload, the rubric versions to score and read
+with, and the grade choices of the new-observation form. docs/sync.md."""
+
+from datetime import date
+from typing import Any
+
+from pydantic import BaseModel
+from sqlmodel import Session, col, or_, select
+
+from server.accounts.models import Role
+from server.accounts.routes import home_path
+from server.accounts.service import Viewer
+from server.db import utcnow
+from server.observations.models import Observation, ObservationRubric
+from server.observations.views import GRADES
+from server.roster import service as roster_service
+from server.roster.models import Teacher
+from server.rubrics import service as rubrics_service
+from server.rubrics.models import RubricVersion
+
+
+class BootstrapUser(BaseModel):
+    id: int
+    name: str
+
+
+class CaseloadTeacher(BaseModel):
+    teacher_id: int
+    name: str
+    school: str
+    school_id: int
+    cohort: str | None  # the cohort's school year name
+
+
+class BootstrapRubric(BaseModel):
+    rubric_version_id: int
+    rubric_id: str
+    version: str
+    title: str
+    content: dict[str, Any]  # RubricVersion.content as stored
+    current: bool  # offered for a new observation (older versions are for reading)
+
+
+class BootstrapOut(BaseModel):
+    user: BootstrapUser
+    home: str
+    server_time: str
+    caseload: list[CaseloadTeacher]
+    rubrics: list[BootstrapRubric]
+    grades: list[str]
+
+
+def caseload(*, session: Session, actor: Viewer, on: date) -> list[CaseloadTeacher]:
+    """A coach's caseload on `on` (what /caseload lists); empty for anyone else."""
+    if not actor.has_role(Role.coach):
+        return []
+    out = []
+    for entry in roster_service.caseload(session=session, coach_id=actor.id, on=on):
+        assert entry.teacher.id is not None and entry.school.id is not None
+        out.append(
+            CaseloadTeacher(
+                teacher_id=entry.teacher.id,
+                name=entry.teacher.name,
+                school=entry.school.name,
+                school_id=entry.school.id,
+                cohort=entry.cohort.name if entry.cohort else None,
+            )
+        )
+    return out
+
+
+def _visible_observations(actor: Viewer) -> Any:
+    """Observation ids this person may read (observations_service.can_view, as a query)."""
+    own_records = select(Teacher.id).where(Teacher.user_id == actor.id)
+    conditions = [
+        col(Observation.observer_id) == actor.id,
+        col(Observation.shared_with_teacher_at).is_not(None)
+        & col(Observation.teacher_id).in_(own_records),
+    ]
+    schools = actor.school_ids(Role.principal)
+    if schools:
+        of_schools = select(Teacher.id).where(col(Teacher.school_id).in_(schools))
+        conditions.append(
+            col(Observation.shared_with_principal_at).is_not(None)
+            & col(Observation.teacher_id).in_(of_schools)
+        )
+    return select(Observation.id).where(or_(*conditions))
+
+
+def rubric_versions(*, session: Session, actor: Viewer) -> list[RubricVersion]:
+    """The current version of each rubric (what a new observation is scored with), then any
+    other version used by an observation this person may read (their own observations, and
+    those shared with them), oldest rubric id and version first."""
+    current = rubrics_service.list_current(session=session)
+    seen = {v.id for v in current}
+    used_ids = select(ObservationRubric.rubric_version_id).where(
+        col(ObservationRubric.observation_id).in_(_visible_observations(actor))
+    )
+    used = session.exec(
+        select(RubricVersion).where(
+            col(RubricVersion.id).in_(used_ids), col(RubricVersion.id).not_in(seen)
+        )
+    ).all()
+    older = sorted(used, key=lambda v: (v.rubric_id, rubrics_service.version_key(v.version)))
+    return [*current, *older]
+
+
+def bootstrap(*, session: Session, actor: Viewer, today: date | None = None) -> BootstrapOut:
+    """Everything a tablet needs before it can work offline for this person."""
+    versions = rubric_versions(session=session, actor=actor)
+    current = {v.id for v in rubrics_service.list_current(session=session)}
+    return BootstrapOut(
+        user=BootstrapUser(id=actor.id, name=actor.user.name),
+        home=home_path(actor),
+        server_time=utcnow().isoformat(),
+        caseload=caseload(session=session, actor=actor, on=today or date.today()),
+        rubrics=[
+            BootstrapRubric(
+                rubric_version_id=v.id,
+                rubric_id=v.rubric_id,
+                version=v.version,
+                title=v.title,
+                content=v.content,
+                current=v.id in current,
+            )
+            for v in versions
+        ],
+        grades=list(GRADES),
+    )

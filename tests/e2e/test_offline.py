@@ -1,0 +1,430 @@
+"""Offline-first, in Chromium with the browser context really offline: a coach observes with no
+network, reloads, closes the tab, and every write reaches the server exactly once; a dropped
+response, two devices in conflict, an expired session, a new app version in the middle of a
+sync, sign-out with unsent changes, and a shared tablet."""
+
+import threading
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import anyio
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
+from sqlalchemy import Engine, func
+from sqlmodel import Session, col, select
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from server.accounts.models import LoginSession, User
+from server.db import make_engine
+from server.main import create_app
+from server.observations.models import Evidence, Note, Observation, ObservationStatus, Score
+from server.roster import demo
+from server.sync.models import SyncConflict
+from tests.e2e.conftest import TABLET_PORTRAIT, demo_app_database, serve
+from tests.e2e.pages import (
+    CapturePage,
+    LoginPage,
+    go_offline,
+    go_online,
+    wait_until_ready_offline,
+)
+
+COACH = f"maria.lopez@{demo.DEMO_DOMAIN}"
+OTHER_COACH = f"daniel.okafor@{demo.DEMO_DOMAIN}"
+DEMAND = "Cognitive demand of the task"
+POSED, ENACTED = "Task as posed", "Task as enacted"
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-results" / "screenshots"
+
+
+class PushGate:
+    """ASGI wrapper: while closed, a push waits at the door (a sync in progress)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.open = threading.Event()
+        self.open.set()
+        self.waiting = threading.Event()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] == "/api/sync/push" and not self.open.is_set():
+            self.waiting.set()
+            await anyio.to_thread.run_sync(self.open.wait, 30)
+        await self.app(scope, receive, send)
+
+
+@dataclass
+class OfflineServer:
+    url: str
+    engine: Engine
+    gate: PushGate
+    app: object
+    contexts: list[BrowserContext] = field(default_factory=list)
+
+    def session(self) -> Session:
+        return Session(self.engine)
+
+    def set_version(self, version: str) -> None:
+        self.app.state.asset_version = version  # type: ignore[attr-defined]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OfflineServer]:
+    url, settings = demo_app_database(tmp_path_factory.mktemp("offline"))
+    app = create_app(settings)
+    import sys
+
+    sys.path.insert(0, "/tmp")
+
+    gate = PushGate(app)
+    engine = make_engine(url)
+    with serve(gate) as base:
+        yield OfflineServer(url=base, engine=engine, gate=gate, app=app)
+    engine.dispose()
+
+
+@pytest.fixture
+def tablet(browser: Browser, server: OfflineServer) -> Iterator[object]:
+    """new_tablet(): a fresh browser profile (one device) at tablet size; closed afterwards."""
+    made: list[BrowserContext] = []
+
+    def new_tablet(service_workers: str = "allow") -> BrowserContext:
+        context = browser.new_context(
+            viewport=TABLET_PORTRAIT,
+            base_url=server.url,
+            service_workers=service_workers,  # type: ignore[arg-type]
+        )
+        made.append(context)
+        return context
+
+    yield new_tablet
+    server.gate.open.set()
+    for context in made:
+        context.close()
+
+
+def _signed_in(
+    context: BrowserContext, email: str = COACH, offline_ready: bool = True
+) -> tuple[Page, CapturePage]:
+    page = context.new_page()
+    LoginPage(page).open().sign_in(email, demo.DEMO_PASSWORD)
+    capture = CapturePage(page).open()
+    if offline_ready:
+        wait_until_ready_offline(page)
+    else:  # no service worker: wait for the caseload and rubrics to reach the local store
+        page.get_by_role("link", name="Observe Ana Torres").wait_for()
+    return page, capture
+
+
+def _observation(server: OfflineServer, obs_id: str) -> Observation | None:
+    with server.session() as session:
+        return session.get(Observation, uuid.UUID(obs_id))
+
+
+def _count(server: OfflineServer, model: type, **where: object) -> int:
+    with server.session() as session:
+        query = select(func.count()).select_from(model)
+        for name, value in where.items():
+            query = query.where(col(getattr(model, name)) == value)
+        return int(session.exec(query).one())
+
+
+def _shoot(page: Page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"offline-{name}.png"), full_page=True)
+
+
+def test_a_observe_offline_reload_reopen_then_sync_exactly_once(
+    tablet: object, server: OfflineServer
+) -> None:
+    context = tablet()  # type: ignore[operator]
+    page, capture = _signed_in(context)
+    go_offline(context)
+
+    page.goto("/caseload")  # the tablet's copy
+    expect(page.get_by_role("heading", level=1)).to_have_text("My caseload")
+    page.goto("/rubrics")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Rubrics")
+    page.goto("/caseload")
+    page.get_by_role("link", name="Observe Ana").click()
+    capture.ready()
+    obs_id = capture.start("Ana Torres (Cedar Elementary)", [DEMAND], "4", "Offline fractions")
+    capture.tap_level(POSED, 2)
+    capture.tap_level(ENACTED, 1)
+    capture.write_evidence(POSED, "Students asked why the rule works")
+    capture.add_note("Pairs compared two strategies")
+    capture.finalize()
+    capture.wait_for_status("Offline:")
+    assert "waiting" in capture.sync_status()
+    _shoot(page, "a-final-offline")
+
+    page.reload()
+    capture.ready()
+    assert capture.status_badge() == "Final"
+    assert capture.notes() == ["Pairs compared two strategies"]
+    assert capture.chosen_level(POSED) == "3"
+
+    page.close()  # close the tab and open the app again, still offline
+    page = context.new_page()
+    capture = CapturePage(page).open(f"?obs={obs_id}")
+    assert capture.evidence(POSED) == "Students asked why the rule works"
+    assert _observation(server, obs_id) is None
+
+    go_online(context)
+    capture.wait_for_status("All changes saved")
+    obs = _observation(server, obs_id)
+    assert obs is not None and obs.status == ObservationStatus.final
+    assert _count(server, Observation, course_unit="Offline fractions") == 1
+    assert _count(server, Score, observation_id=obs.id) == 2
+    assert _count(server, Note, observation_id=obs.id) == 1
+    assert _count(server, Evidence, observation_id=obs.id) == 1
+
+
+def test_b_response_lost_after_commit_is_retried_and_stored_once(
+    tablet: object, server: OfflineServer
+) -> None:
+    # Playwright cannot route the requests of a page a service worker controls: this one
+    # runs without the worker (the outbox and the sender are the page's own).
+    context = tablet(service_workers="block")  # type: ignore[operator]
+    page, capture = _signed_in(context, offline_ready=False)
+    dropped: list[int] = []
+
+    def drop_first_answer(route: Route) -> None:
+        if not dropped:
+            response = route.fetch()  # the server applies and commits the push...
+            dropped.append(response.status)
+            route.abort("connectionreset")  # ...and the answer never reaches the tablet
+        else:
+            route.continue_()
+
+    context.route("**/api/sync/push", drop_first_answer)
+    page.goto("/capture?new=1")
+    capture.ready()
+    obs_id = capture.start("Ana Torres (Cedar Elementary)", [DEMAND], "5", "Lost answer")
+    for _ in range(100):  # route handlers run while Playwright waits
+        if dropped:
+            break
+        page.wait_for_timeout(100)
+    assert dropped == [200]
+    capture.wait_for_status("1 change waiting")
+    assert _observation(server, obs_id) is not None  # committed, though the tablet never heard
+
+    context.set_offline(True)  # the network drops and comes back: the tablet sends again
+    context.set_offline(False)
+    capture.wait_for_status("All changes saved")
+    capture.tap_level(POSED, 1)
+    capture.wait_for_status("All changes saved")
+    assert _count(server, Observation, course_unit="Lost answer") == 1
+    obs = _observation(server, obs_id)
+    assert obs is not None and obs.version == 2  # the create once, the score once
+    assert _count(server, Score, observation_id=obs.id) == 1
+
+
+def test_c_two_devices_conflict_is_shown_resolved_and_reaches_the_other(
+    tablet: object, server: OfflineServer
+) -> None:
+    one, two = tablet(), tablet()  # type: ignore[operator]
+    page1, cap1 = _signed_in(one)
+    page1.goto("/capture?new=1")
+    cap1.ready()
+    obs_id = cap1.start("Ana Torres (Cedar Elementary)", [DEMAND], "3", "Two devices")
+    cap1.wait_for_status("All changes saved")
+    page2, cap2 = _signed_in(two)
+    page2.goto(f"/capture?obs={obs_id}")
+    expect(page2.get_by_role("heading", level=1)).to_have_text("Observing Ana Torres")
+
+    go_offline(one)
+    go_offline(two)
+    cap1.write_evidence(POSED, "Tablet one: students explained their rule")
+    cap2.write_evidence(POSED, "Tablet two: students drew diagrams")
+    go_online(one)
+    cap1.wait_for_status("All changes saved")
+    go_online(two)
+    cap2.wait_for_status("Conflict: needs you")
+    assert _count(server, SyncConflict, observation_id=uuid.UUID(obs_id)) == 1
+
+    page2.get_by_role("link", name="Choose").click()
+    page2.get_by_role("link", name="Ana Torres", exact=False).first.click()
+    conflict = page2.get_by_role("group", name=f"Evidence for {POSED}")
+    expect(conflict).to_contain_text("Tablet one: students explained their rule")
+    expect(conflict).to_contain_text("Tablet two: students drew diagrams")
+    _shoot(page2, "c-conflict")
+    combined = "Students explained their rule and drew diagrams"
+    page2.get_by_label("Combined text").fill(combined)
+    page2.get_by_role("button", name="Save my choice").click()
+    cap2.wait_for_status("All changes saved")
+    expect(page2.locator("#conflicts")).to_have_count(0)
+    with server.session() as session:
+        kept = session.exec(
+            select(Evidence).where(Evidence.observation_id == uuid.UUID(obs_id))
+        ).one()
+        assert kept.text == combined
+
+    page1.reload()  # the other device pulls the resolution
+    expect(page1.get_by_label(f"Evidence for {POSED}", exact=True)).to_have_value(
+        combined, timeout=15_000
+    )
+    expect(page1.locator("#conflicts")).to_have_count(0)
+
+
+def _expire_sessions(server: OfflineServer, email: str) -> None:
+    with server.session() as session:
+        user = session.exec(select(User).where(User.email == email)).one()
+        for row in session.exec(select(LoginSession).where(LoginSession.user_id == user.id)):
+            session.delete(row)
+        session.commit()
+
+
+def test_d_session_expired_offline_sign_in_then_queue_is_sent(
+    tablet: object, server: OfflineServer
+) -> None:
+    context = tablet()  # type: ignore[operator]
+    page, capture = _signed_in(context)
+    go_offline(context)
+    page.goto("/capture?new=1")
+    capture.ready()
+    obs_id = capture.start("Ana Torres (Cedar Elementary)", [DEMAND], "2", "Expired session")
+    capture.tap_level(POSED, 0)
+    _expire_sessions(server, COACH)
+
+    go_online(context)
+    capture.wait_for_status("Signed out")
+    assert _observation(server, obs_id) is None
+    page.get_by_role("link", name="Sign in to send them").click()
+    LoginPage(page).sign_in(COACH, demo.DEMO_PASSWORD)
+    page.wait_for_url(f"**/capture?obs={obs_id}")
+    capture.wait_for_status("All changes saved")
+    obs = _observation(server, obs_id)
+    assert obs is not None
+    assert _count(server, Score, observation_id=obs.id) == 1
+
+
+def test_e_new_version_prompts_and_waits_for_the_sync_in_progress(
+    tablet: object, server: OfflineServer
+) -> None:
+    context = tablet()  # type: ignore[operator]
+    page, capture = _signed_in(context)
+    static_caches = "async () => (await caches.keys()).filter(n => n.startsWith('cadence-static-'))"
+    before = page.evaluate(static_caches)
+    original = server.app.state.asset_version  # type: ignore[attr-defined]
+    try:
+        server.gate.open.clear()  # the next push is held: a sync in progress
+        page.goto("/capture?new=1")
+        capture.ready()
+        obs_id = capture.start("Ana Torres (Cedar Elementary)", [DEMAND], "6", "During update")
+        assert server.gate.waiting.wait(10)
+        capture.wait_for_status("Sending 1 change")
+
+        server.set_version("e2e-next")
+        page.evaluate("Cadence.app.checkForUpdate()")
+        update = page.get_by_role("button", name="Update now")
+        expect(update).to_be_visible(timeout=15_000)
+        _shoot(page, "e-update-prompt")
+        update.click()
+        expect(page.locator("#update-banner")).to_contain_text("after the current sync finishes")
+        page.wait_for_timeout(1000)
+        still_waiting = "async () => !!(await navigator.serviceWorker.getRegistration()).waiting"
+        assert page.evaluate(still_waiting)  # not swapped while the push is in flight
+        assert _observation(server, obs_id) is None
+
+        with page.expect_event("load", timeout=15_000):
+            server.gate.open.set()
+        capture.ready()
+        capture.wait_for_status("All changes saved")
+        page.wait_for_function(
+            "async () => (await caches.keys()).filter(n => n.startsWith('cadence-static-'))"
+            ".join() === 'cadence-static-e2e-next'",
+            polling=200,
+        )
+        assert before != ["cadence-static-e2e-next"]
+        assert _count(server, Observation, course_unit="During update") == 1
+    finally:
+        server.gate.open.set()
+        server.set_version(original)
+
+
+def _local_rows(page: Page) -> int:
+    return int(
+        page.evaluate(
+            """() => new Promise((resolve, reject) => {
+                const req = indexedDB.open("cadence");
+                req.onsuccess = () => {
+                    const t = req.result.transaction(["outbox", "records"]);
+                    const a = t.objectStore("outbox").count();
+                    const b = t.objectStore("records").count();
+                    t.oncomplete = () => resolve(a.result + b.result);
+                };
+                req.onerror = () => reject(req.error);
+            })"""
+        )
+    )
+
+
+def test_sign_out_with_unsent_changes_asks_first_then_clears_the_tablet(
+    tablet: object, server: OfflineServer
+) -> None:
+    context = tablet(service_workers="block")  # type: ignore[operator]  (routes, as in b)
+    page, capture = _signed_in(context, offline_ready=False)
+    context.route("**/api/sync/push", lambda route: route.abort("connectionrefused"))
+    page.goto("/capture?new=1")
+    capture.ready()
+    obs_id = capture.start("Ana Torres (Cedar Elementary)", [DEMAND], "7", "Sign-out guard")
+    capture.wait_for_status("1 change waiting")
+
+    page.get_by_role("button", name="Sign out").click()
+    dialog = page.get_by_role("alertdialog", name="Sign out?")
+    expect(dialog).to_contain_text("1 change has not reached the server yet")
+    _shoot(page, "signout-guard")
+    assert page.url.endswith(f"obs={obs_id}")  # still signed in
+    dialog.get_by_role("button", name="Stay signed in and send them").click()
+    context.unroute("**/api/sync/push")
+    capture.wait_for_status("All changes saved")
+    assert _observation(server, obs_id) is not None
+
+    context.route("**/api/sync/push", lambda route: route.abort("connectionrefused"))
+    page.goto("/capture?new=1")
+    capture.ready()
+    lost = capture.start("Ana Torres (Cedar Elementary)", [DEMAND], "8", "Deleted on purpose")
+    capture.wait_for_status("1 change waiting")
+    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("button", name="Sign out and delete them").click()
+    page.wait_for_url("**/login")
+    assert _local_rows(page) == 0
+    pages_left = page.evaluate(
+        "async () => (await caches.keys()).filter(n => n.startsWith('cadence-pages-')).length"
+    )
+    assert pages_left == 0
+    assert _observation(server, lost) is None
+
+
+def test_shared_tablet_never_sends_one_persons_changes_under_another_login(
+    tablet: object, server: OfflineServer
+) -> None:
+    context = tablet()  # type: ignore[operator]
+    page, capture = _signed_in(context)
+    go_offline(context)
+    page.goto("/capture?new=1")
+    capture.ready()
+    obs_id = capture.start("Ana Torres (Cedar Elementary)", [DEMAND], "K", "Shared tablet")
+    _expire_sessions(server, COACH)
+    go_online(context)
+    capture.wait_for_status("Signed out")
+
+    page.goto("/login")
+    LoginPage(page).sign_in(OTHER_COACH, demo.DEMO_PASSWORD)
+    other = CapturePage(page).open()
+    other.wait_for_status("1 change by another person wait")
+    expect(page.get_by_role("list", name="Observations on this tablet")).to_have_count(0)
+    page.wait_for_timeout(500)
+    assert _observation(server, obs_id) is None  # never sent under the other login
+
+    page.get_by_role("button", name="Sign out").click()  # nothing of theirs waits: no question
+    page.wait_for_url("**/login")
+    LoginPage(page).sign_in(COACH, demo.DEMO_PASSWORD)
+    CapturePage(page).open().wait_for_status("All changes saved")
+    obs = _observation(server, obs_id)
+    assert obs is not None
+    with server.session() as session:
+        coach = session.exec(select(User).where(User.email == COACH)).one()
+        assert obs.observer_id == coach.id

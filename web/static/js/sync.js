@@ -1,0 +1,253 @@
+// The sender: pushes this person's outbox to /api/sync/push and pulls their changes, one sender
+// at a time (a Web Lock shared by every tab). Triggered on load, when the network returns, when
+// the tab comes back into view, after each save and on a timer; never by Background Sync.
+// Network errors and 5xx keep the rows for the next try; 401 keeps them until the same person
+// signs in again. The status line in the top bar says where things stand.
+(function () {
+  "use strict";
+  var Cadence = (window.Cadence = window.Cadence || {});
+  var store = Cadence.store;
+  var LOCK = "cadence-sync";
+  var BATCH = 200;
+  var TIMER_MS = 20000;
+  var BOOT_EVERY_MS = 10 * 60 * 1000;
+  var state = { sending: false, signin: false, error: null, storage: null, lastSync: null };
+  var channel = "BroadcastChannel" in window ? new BroadcastChannel("cadence") : null;
+  var localBusy = false;
+  var again = false;
+
+  function userId() {
+    var raw = document.body && document.body.dataset.userId;
+    return raw ? Number(raw) : null;
+  }
+
+  function api(method, path, body) {
+    return fetch(path, {
+      method: method,
+      credentials: "same-origin",
+      headers: Object.assign({ "X-Cadence-Sync": "1" }, body ? { "Content-Type": "application/json" } : {}),
+      body: body ? JSON.stringify(body) : undefined,
+    });
+  }
+
+  // Why a request failed, as a short state: "signin", "offline" or "server".
+  function failure(response) {
+    if (!response) return "offline";
+    if (response.status === 401) return "signin";
+    return "server";
+  }
+
+  // Tell the screens (this tab's and the others') to redraw, only when records changed.
+  var changed = false;
+  function announce() {
+    if (changed) {
+      changed = false;
+      document.dispatchEvent(new CustomEvent("cadence:changed"));
+      if (channel) channel.postMessage("changed");
+    }
+    return render();
+  }
+
+  function withLock(body) {
+    if (navigator.locks && navigator.locks.request) {
+      return navigator.locks.request(LOCK, { ifAvailable: true }, function (lock) {
+        return lock ? body() : "busy";
+      });
+    }
+    if (localBusy) return Promise.resolve("busy");
+    localBusy = true;
+    return Promise.resolve().then(body).finally(function () { localBusy = false; });
+  }
+
+  function pushAll(user, device) {
+    return store.pending(user, BATCH).then(function (rows) {
+      if (!rows.length) return "done";
+      state.sending = true;
+      render();
+      var body = {
+        device_id: device,
+        mutations: rows.map(function (r) {
+          return { mutation_id: r.mutation_id, entity: r.entity, id: r.id, base_version: r.base_version, payload: r.payload };
+        }),
+      };
+      return store.markSent(rows)
+        .then(function () { return api("POST", "/api/sync/push", body); })
+        .then(function (response) {
+          if (!response.ok) {
+            var why = failure(response);
+            if (response.status === 400) {
+              return response.json().then(function (err) { state.error = "The server refused the batch: " + err.detail; return why; });
+            }
+            return why;
+          }
+          return response.json()
+            .then(function (out) { changed = true; return store.acknowledge(user, rows, out.results); })
+            .then(function () { return rows.length < BATCH ? "done" : pushAll(user, device); });
+        }, function () { return "offline"; });
+    });
+  }
+
+  function pullAll(user) {
+    return store.getMeta("cursor:" + user).then(function (cursor) {
+      return api("GET", "/api/sync/pull?cursor=" + (cursor || 0)).then(function (response) {
+        if (!response.ok) return failure(response);
+        return response.json().then(function (out) {
+          if (out.changes.length) changed = true;
+          return store.applyPull(user, out.changes, out.cursor).then(function () {
+            return out.more ? pullAll(user) : "done";
+          });
+        });
+      }, function () { return "offline"; });
+    });
+  }
+
+  // Send this person's outbox, then pull. Resolves with "done", "busy", "offline", "signin",
+  // "server" or "nobody".
+  function syncNow() {
+    var user = userId();
+    if (user === null) return render().then(function () { return "nobody"; });
+    return withLock(function () {
+      return store.deviceId()
+        .then(function (device) { return pushAll(user, device); })
+        .then(function (pushed) { return pushed === "done" ? pullAll(user) : pushed; })
+        .then(function (outcome) {
+          state.sending = false;
+          state.signin = outcome === "signin";
+          if (outcome === "done") { state.error = null; state.lastSync = new Date(); }
+          if (outcome === "server" && !state.error) state.error = "The server had a problem; trying again soon.";
+          return announce().then(function () { return outcome; });
+        }, function (error) {
+          state.sending = false;
+          state.error = "Sync stopped: " + error.message;
+          return announce().then(function () { return "error"; });
+        });
+    }).then(function (outcome) {
+      if (outcome === "busy") again = true;
+      else if (again) { again = false; setTimeout(syncNow, 50); }
+      return outcome;
+    });
+  }
+
+  var soonTimer = null;
+  function soon() {
+    clearTimeout(soonTimer);
+    soonTimer = setTimeout(syncNow, 300);
+  }
+
+  // What a tablet needs to work offline: the caseload, the rubrics and the person's home page.
+  // Then the service worker keeps copies of the pages they will want without a network.
+  function boot(force) {
+    var user = userId();
+    if (user === null || !navigator.onLine) return Promise.resolve(null);
+    var stamp = "cadence-boot-" + user;
+    var last = Number(localStorage.getItem(stamp) || 0);
+    return store.getMeta("boot:" + user).then(function (kept) {
+      if (kept && !force && Date.now() - last < BOOT_EVERY_MS) return kept;
+      return api("GET", "/api/sync/bootstrap").then(function (response) {
+        if (!response.ok) return kept;
+        return response.json().then(function (data) {
+          return store.setMeta("boot:" + user, data).then(function () {
+            localStorage.setItem(stamp, String(Date.now()));
+            if (Cadence.app) Cadence.app.warm(warmList(data));
+            document.dispatchEvent(new CustomEvent("cadence:booted"));
+            return data;
+          });
+        });
+      }, function () { return kept; });
+    });
+  }
+
+  function warmList(data) {
+    var urls = [data.home, "/rubrics"];
+    if (data.caseload && data.caseload.length) urls.push("/capture", "/caseload");
+    (data.rubrics || []).forEach(function (r) { urls.push("/rubrics/" + r.rubric_id + "/" + r.version); });
+    return urls.filter(function (u, i) { return u && urls.indexOf(u) === i; });
+  }
+
+  // --- The status line --------------------------------------------------------------------
+
+  function plural(n, word) { return n + " " + word + (n === 1 ? "" : "s"); }
+
+  function describe(counts) {
+    var user = userId();
+    var line = { text: "", href: null, link: null, tone: "ok" };
+    if (user === null) {
+      if (counts.others) {
+        line.text = plural(counts.others, "change") + " wait on this tablet until their author signs in";
+        line.tone = "warn";
+      }
+      return line;
+    }
+    if (state.signin) {
+      line.text = "Signed out: " + plural(counts.waiting, "change") + " waiting";
+      line.href = "/login?next=" + encodeURIComponent(location.pathname + location.search);
+      line.link = "Sign in to send them";
+      line.tone = "warn";
+    } else if (counts.conflicts) {
+      line.text = "Conflict: needs you";
+      line.href = "/capture#conflicts";
+      line.link = "Choose";
+      line.tone = "warn";
+    } else if (counts.problems) {
+      line.text = plural(counts.problems, "change") + " refused";
+      line.href = "/capture#problems";
+      line.link = "See why";
+      line.tone = "warn";
+    } else if (state.sending && counts.waiting) {
+      line.text = "Sending " + plural(counts.waiting, "change") + "…";
+    } else if (counts.waiting) {
+      line.text = (navigator.onLine ? "" : "Offline: ") + plural(counts.waiting, "change") + " waiting";
+      line.tone = "wait";
+    } else {
+      line.text = navigator.onLine ? "All changes saved" : "Offline: all changes saved on this tablet";
+    }
+    if (state.error && !state.signin && counts.waiting) line.text += ". " + state.error;
+    if (counts.others) line.text += " · " + plural(counts.others, "change") + " by another person wait here";
+    if (state.storage) line.text += " · " + state.storage;
+    return line;
+  }
+
+  function render() {
+    var box = document.getElementById("sync-status");
+    if (!box) return Promise.resolve();
+    return store.summary(userId()).then(function (counts) {
+      var line = describe(counts);
+      box.hidden = !line.text;
+      box.dataset.tone = line.tone;
+      box.dataset.waiting = String(counts.waiting);
+      box.querySelector(".sync-text").textContent = line.text;
+      var action = box.querySelector(".sync-action");
+      action.hidden = !line.href;
+      if (line.href) { action.href = line.href; action.textContent = line.link; }
+    }, function (error) {
+      box.hidden = false;
+      box.dataset.tone = "warn";
+      box.querySelector(".sync-text").textContent = "This tablet's storage cannot be opened: " + error.message;
+    });
+  }
+
+  function setStorageWarning(text) {
+    state.storage = text;
+    return render();
+  }
+
+  function start() {
+    if (channel) channel.onmessage = function () { document.dispatchEvent(new CustomEvent("cadence:changed")); render(); };
+    window.addEventListener("online", function () { boot(false); syncNow(); });
+    window.addEventListener("offline", render);
+    document.addEventListener("visibilitychange", function () {
+      if (document.visibilityState === "visible") syncNow();
+    });
+    setInterval(syncNow, TIMER_MS);
+    render();
+    boot(false).finally(syncNow);
+  }
+
+  Cadence.sync = {
+    userId: userId, syncNow: syncNow, soon: soon, boot: boot, render: render, api: api,
+    state: state, setStorageWarning: setStorageWarning, lock: LOCK,
+  };
+  // Deferred scripts run before DOMContentLoaded: start once app.js and capture.js are in.
+  if (document.readyState === "complete") start();
+  else document.addEventListener("DOMContentLoaded", start);
+})();
