@@ -95,3 +95,45 @@ def test_capture_screens_are_readable_tappable_and_accessible(
     _check(page, f"home-{name}")
     page.goto("/offline")
     _check(page, f"offline-{name}")
+
+
+STORAGE_STUBS = """
+window.__storage = {persistAsked: 0, full: false};
+navigator.storage.persist = async () => { window.__storage.persistAsked += 1; return true; };
+navigator.storage.persisted = async () => false;
+navigator.storage.estimate = async () => ({usage: 950e6, quota: 1000e6});
+const put = IDBObjectStore.prototype.put;
+IDBObjectStore.prototype.put = function (...args) {
+    if (window.__storage.full && this.name === "outbox") {
+        throw new DOMException("The quota has been exceeded.", "QuotaExceededError");
+    }
+    return put.apply(this, args);
+};
+"""
+
+
+def test_full_storage_is_reported_in_place_and_nothing_typed_is_lost(page: Page) -> None:
+    page.add_init_script(STORAGE_STUBS)
+    capture = _sign_in(page)
+    assert page.evaluate("window.__storage.persistAsked") >= 1  # persistent storage asked
+    capture.wait_for_status("Storage almost full: 950 MB of 1000 MB used")
+
+    page.goto("/capture?new=1")
+    capture.ready()
+    page.evaluate("window.__storage.full = true")
+    page.get_by_label("Teacher").select_option(label=TEACHER)
+    page.get_by_role("checkbox", name=NCTM).check()
+    page.get_by_label("Grade").select_option("3")
+    page.get_by_label("Course or unit").fill("Kept while the tablet is full")
+    page.get_by_role("button", name="Start observing").click()
+    expect(page.get_by_role("alert")).to_contain_text("Not saved: this tablet's storage is full")
+    assert "new=1" in page.url
+    expect(page.get_by_label("Course or unit")).to_have_value("Kept while the tablet is full")
+    assert page.evaluate(OUTBOX_ROWS) == 0
+
+    page.evaluate("window.__storage.full = false")  # space freed: the same form saves
+    page.get_by_role("button", name="Start observing").click()
+    page.wait_for_url("**/capture?obs=*")
+    capture.ready()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Observing Ben Carter")
+    expect(page.locator(".lede")).to_contain_text("Kept while the tablet is full")

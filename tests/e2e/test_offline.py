@@ -7,6 +7,7 @@ import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from pathlib import Path
 
 import anyio
@@ -21,7 +22,8 @@ from server.db import make_engine
 from server.main import create_app
 from server.observations.models import Evidence, Note, Observation, ObservationStatus, Score
 from server.roster import demo
-from server.sync.models import SyncConflict
+from server.roster.models import CoachAssignment
+from server.sync.models import SyncConflict, SyncQuarantine
 from tests.e2e.conftest import TABLET_PORTRAIT, demo_app_database, serve
 from tests.e2e.pages import (
     CapturePage,
@@ -428,3 +430,52 @@ def test_shared_tablet_never_sends_one_persons_changes_under_another_login(
     with server.session() as session:
         coach = session.exec(select(User).where(User.email == COACH)).one()
         assert obs.observer_id == coach.id
+
+
+def test_a_refused_write_is_acknowledged_shown_with_its_reason_and_dismissed(
+    tablet: object, server: OfflineServer
+) -> None:
+    coach_email = f"priya.shah@{demo.DEMO_DOMAIN}"
+    context = tablet()  # type: ignore[operator]
+    page, capture = _signed_in(context, email=coach_email)
+    go_offline(context)
+    page.goto("/capture?new=1")
+    capture.ready()
+    obs_id = capture.start("Chloe Nguyen (Riverside Middle)", [DEMAND], "8", "Refused")
+    with server.session() as session:  # meanwhile Chloe leaves Priya's caseload
+        coach = session.exec(select(User).where(User.email == coach_email)).one()
+        today = date.today()
+        rows = [
+            row
+            for row in session.exec(
+                select(CoachAssignment).where(CoachAssignment.coach_id == coach.id)
+            )
+            if row.start_date < today and (row.end_date is None or row.end_date >= today)
+        ]
+        assert rows
+        ended = [(row.id, row.end_date) for row in rows]
+        for row in rows:
+            row.end_date = today - timedelta(days=1)
+            session.add(row)
+        session.commit()
+    try:
+        go_online(context)
+        capture.wait_for_status("1 change refused")
+        assert _observation(server, obs_id) is None
+        page.get_by_role("link", name="See why").click()
+        refused = page.get_by_role("region", name="Changes the server refused")
+        expect(refused).to_contain_text("New observation:")
+        expect(refused).to_contain_text("Chloe Nguyen is not in your caseload")
+        _shoot(page, "refused")
+        refused.get_by_role("button", name="Dismiss").click()
+        expect(refused).to_have_count(0)
+        capture.wait_for_status("All changes saved")
+        assert _count(server, SyncQuarantine, entity_id=obs_id) == 1  # kept for support
+    finally:
+        with server.session() as session:
+            for row_id, end in ended:
+                row = session.get(CoachAssignment, row_id)
+                assert row is not None
+                row.end_date = end
+                session.add(row)
+            session.commit()

@@ -109,8 +109,35 @@
 
   // --- Home: this tablet's observations -------------------------------------------------------
 
+  // Refused writes: the server's list (every device of this person) when it can be reached,
+  // plus this tablet's own (which also covers offline).
+  function refused() {
+    var fromServer = navigator.onLine
+      ? sync.api("GET", "/api/sync/quarantine").then(function (r) { return r.ok ? r.json() : []; }, function () { return []; })
+      : Promise.resolve([]);
+    return Promise.all([store.problems(user), fromServer, store.deviceId()]).then(function (got) {
+      var device = got[2];
+      var list = got[1].map(function (q) {
+        return { server_id: q.id, mutation_id: q.device_id === device ? q.mutation_id : null, payload: (q.payload && q.payload.payload) || {}, reason: q.reason };
+      });
+      got[0].forEach(function (p) {
+        if (!list.some(function (q) { return q.mutation_id === p.mutation_id; })) {
+          list.push({ server_id: null, mutation_id: p.mutation_id, payload: p.payload, reason: p.reason });
+        }
+      });
+      return list;
+    });
+  }
+
+  function dismiss(problem) {
+    var jobs = [];
+    if (problem.mutation_id !== null) jobs.push(store.dismissProblem(problem.mutation_id));
+    if (problem.server_id !== null) jobs.push(sync.api("POST", "/api/sync/quarantine/dismiss", { id: problem.server_id }));
+    return Promise.all(jobs).then(function () { return sync.render(); }).then(refresh);
+  }
+
   function homeView() {
-    return Promise.all([store.records(user), store.problems(user), store.pending(user)]).then(function (got) {
+    return Promise.all([store.records(user), refused(), store.pending(user)]).then(function (got) {
       var records = got[0].filter(function (r) { return r.entity === "observation" && r.view; });
       var waiting = {};
       got[2].forEach(function (row) { waiting[row.id] = (waiting[row.id] || 0) + 1; });
@@ -153,9 +180,7 @@
       h("ul", { class: "obs-list" }, problems.map(function (p) {
         return h("li", {}, [
           h("span", { class: "prewrap", text: describeOp(p.payload) + ": " + p.reason }),
-          h("button", { type: "button", class: "button secondary", onclick: function () {
-            store.dismissProblem(p.mutation_id).then(refresh);
-          }, text: "Dismiss" }),
+          h("button", { type: "button", class: "button secondary", onclick: function () { dismiss(p); }, text: "Dismiss" }),
         ]);
       })),
     ]);

@@ -10,11 +10,12 @@
   var LOCK = "cadence-sync";
   var BATCH = 200;
   var TIMER_MS = 20000;
+  var REQUEST_TIMEOUT_MS = 60000;
   var BOOT_EVERY_MS = 10 * 60 * 1000;
   var state = { sending: false, signin: false, error: null, storage: null, lastSync: null };
   var channel = "BroadcastChannel" in window ? new BroadcastChannel("cadence") : null;
   var localBusy = false;
-  var again = false;
+  var failures = 0;
 
   function userId() {
     var raw = document.body && document.body.dataset.userId;
@@ -27,6 +28,8 @@
       credentials: "same-origin",
       headers: Object.assign({ "X-Cadence-Sync": "1" }, body ? { "Content-Type": "application/json" } : {}),
       body: body ? JSON.stringify(body) : undefined,
+      // A request that never answers must not hold the sync lock forever.
+      signal: window.AbortSignal && AbortSignal.timeout ? AbortSignal.timeout(REQUEST_TIMEOUT_MS) : undefined,
     });
   }
 
@@ -122,10 +125,20 @@
           return announce().then(function () { return "error"; });
         });
     }).then(function (outcome) {
-      if (outcome === "busy") again = true;
-      else if (again) { again = false; setTimeout(syncNow, 50); }
+      // Busy: someone else is sending; try again once they are done. Offline while the
+      // browser says online (the network just came back, or the server is down): back off.
+      if (outcome === "busy") retryIn(1000);
+      else if (outcome === "offline" || outcome === "server") retryIn(Math.min(TIMER_MS, 1000 * Math.pow(2, failures++)));
+      else if (outcome === "done") failures = 0;
       return outcome;
     });
+  }
+
+  var retryTimer = null;
+  function retryIn(ms) {
+    if (!navigator.onLine) return;  // the online event starts the next try
+    clearTimeout(retryTimer);
+    retryTimer = setTimeout(syncNow, ms);
   }
 
   var soonTimer = null;
