@@ -9,6 +9,16 @@ from sqlmodel import Session
 
 from server.accounts import service as accounts_service
 from server.accounts.models import Role, User, UserCreate
+from server.coaching import operations as coaching_ops
+from server.coaching import service as coaching_service
+from server.coaching.models import (
+    CheckIn,
+    CheckInCreate,
+    CoachingCycle,
+    Commitment,
+    CommitmentCreate,
+    CycleCreate,
+)
 from server.config import Settings
 from server.observations import operations as ops
 from server.observations import service as observations_service
@@ -188,3 +198,78 @@ def create_observation(
     obs = observations_service.get_observation(session=session, observation_id=oid)
     assert obs is not None
     return obs
+
+
+def _viewer_of(session: Session, user: User) -> accounts_service.Viewer:
+    return accounts_service.load_viewer(session=session, user=user)
+
+
+def create_cycle(
+    session: Session,
+    coach: User,
+    teacher: Teacher,
+    *,
+    focus: tuple[str, str] = ("test-talk", "participation"),
+    goal: str = "80% of students explain a strategy in writing",
+    start: date | None = None,
+    **overrides: object,
+) -> CoachingCycle:
+    """A cycle of the pair (the teacher must be in the coach's caseload on `start`), written
+    through the coaching write path. The focus rubric must be registered (e.g. "test-talk")."""
+    data = {
+        "teacher_id": teacher.id, "focus_rubric_id": focus[0], "focus_dimension_id": focus[1],
+        "goal": goal, "start_date": start or date.today(), **overrides,
+    }  # fmt: skip
+    cid = uuid.uuid4()
+    coaching_service.apply_coaching_operation(
+        session=session, actor=_viewer_of(session, coach), entity_id=cid,
+        op=coaching_ops.CreateCycle(data=CycleCreate.model_validate(data)),
+    )  # fmt: skip
+    cycle = session.get(CoachingCycle, cid)
+    assert cycle is not None
+    return cycle
+
+
+def create_check_in(
+    session: Session,
+    coach: User,
+    cycle: CoachingCycle,
+    *,
+    on: date | None = None,
+    kind: str = "debrief",
+    **overrides: object,
+) -> CheckIn:
+    """A check-in of the cycle by its coach (on `on`, default today)."""
+    data = {"cycle_id": cycle.id, "date": on or date.today(), "kind": kind, **overrides}
+    cid = uuid.uuid4()
+    coaching_service.apply_coaching_operation(
+        session=session, actor=_viewer_of(session, coach), entity_id=cid,
+        op=coaching_ops.CreateCheckIn(data=CheckInCreate.model_validate(data)),
+    )  # fmt: skip
+    row = session.get(CheckIn, cid)
+    assert row is not None
+    return row
+
+
+def create_commitment(
+    session: Session,
+    coach: User,
+    check_in: CheckIn,
+    *,
+    text: str = "Try a number talk on Monday",
+    owner: str = "teacher",
+    **overrides: object,
+) -> Commitment:
+    """A commitment made at the check-in, by the cycle's coach."""
+    data = {
+        "cycle_id": check_in.cycle_id, "check_in_id": check_in.id, "text": text,
+        "owner": owner, **overrides,
+    }  # fmt: skip
+    cid = uuid.uuid4()
+    coaching_service.apply_coaching_operation(
+        session=session, actor=_viewer_of(session, coach), entity_id=cid,
+        op=coaching_ops.CreateCommitment(data=CommitmentCreate.model_validate(data)),
+    )  # fmt: skip
+    row = session.get(Commitment, cid)
+    assert row is not None
+    return row

@@ -114,6 +114,7 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("GET", "/manifest.webmanifest"): set(ROLES),
     ("GET", "/offline"): set(ROLES),
     ("GET", "/capture"): {COACH},
+    ("GET", "/week"): {COACH},
 }
 API_HEADERS = {"X-Cadence-Sync": "1", "Origin": "http://testserver"}
 

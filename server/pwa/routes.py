@@ -42,3 +42,9 @@ def capture_shell(request: Request, _viewer: CoachDep) -> Response:
     """The observation screen that works offline: an empty shell that capture.js fills from
     this tablet's local store (IndexedDB)."""
     return render(request, "capture.html")
+
+
+@router.get("/week")
+def week_shell(request: Request, _viewer: CoachDep) -> Response:
+    """The coach's week and coaching cycles, filled by coaching.js from the local store."""
+    return render(request, "week.html")

@@ -1,6 +1,7 @@
 """What a tablet needs to work offline for one person (GET /api/sync/bootstrap): who they
 are, where their home page is, a coach's caseload, the rubric versions to score and read
-with, and the grade choices of the new-observation form. docs/sync.md."""
+with, the grade choices of the new-observation form, and the choices of the coaching
+forms (check-in kinds, focus practices, commitment owners). docs/sync.md."""
 
 from datetime import date
 from typing import Any
@@ -11,6 +12,8 @@ from sqlmodel import Session, col, or_, select
 from server.accounts.models import Role
 from server.accounts.routes import home_path
 from server.accounts.service import Viewer
+from server.coaching.focus import focus_options
+from server.coaching.models import CheckInKind, CommitmentOwner
 from server.db import utcnow
 from server.observations.models import Observation, ObservationRubric
 from server.observations.views import GRADES
@@ -42,6 +45,18 @@ class BootstrapRubric(BaseModel):
     current: bool  # offered for a new observation (older versions are for reading)
 
 
+class CheckInKindOut(BaseModel):
+    id: str
+    label: str
+
+
+class FocusOptionOut(BaseModel):
+    rubric_id: str
+    dimension_id: str
+    label: str
+    group: str  # the rubric's title
+
+
 class BootstrapOut(BaseModel):
     user: BootstrapUser
     home: str
@@ -49,6 +64,9 @@ class BootstrapOut(BaseModel):
     caseload: list[CaseloadTeacher]
     rubrics: list[BootstrapRubric]
     grades: list[str]
+    check_in_kinds: list[CheckInKindOut]
+    focus_options: list[FocusOptionOut]  # the NCTM practices first
+    commitment_owners: list[str]
 
 
 def caseload(*, session: Session, actor: Viewer, on: date) -> list[CaseloadTeacher]:
@@ -127,4 +145,12 @@ def bootstrap(*, session: Session, actor: Viewer, today: date | None = None) -> 
             for v in versions
         ],
         grades=list(GRADES),
+        check_in_kinds=[CheckInKindOut(id=k.value, label=k.label) for k in CheckInKind],
+        focus_options=[
+            FocusOptionOut(
+                rubric_id=o.rubric_id, dimension_id=o.dimension_id, label=o.label, group=o.group
+            )
+            for o in focus_options(session=session)
+        ],
+        commitment_owners=[o.value for o in CommitmentOwner],
     )

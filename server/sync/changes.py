@@ -1,6 +1,8 @@
 """The change log that pull reads, written by the one write path (apply_operation) in the
 same transaction as each accepted write. Imports no service, so observations can call it."""
 
+import uuid
+
 from sqlalchemy import insert, text
 from sqlmodel import Session
 
@@ -43,6 +45,40 @@ def record_change(session: Session, observation: Observation, *, deleted: bool =
             "shared_with_teacher": observation.shared_with_teacher_at is not None,
             "shared_with_principal": observation.shared_with_principal_at is not None,
             "deleted": deleted,
+            "created_at": utcnow(),
+        },
+    )
+
+
+def record_coaching_change(
+    session: Session,
+    entity: str,
+    entity_id: uuid.UUID,
+    version: int,
+    coach_id: int,
+    teacher_id: int,
+    school_id: int,
+    shared_with_principal: bool,
+) -> None:
+    """Log that a coaching entity (cycle, check_in, commitment) changed, under the same
+    lock as observations. Scope keys: observer_id is the pair's coach, teacher_id the
+    roster teacher (the pair's teacher reads it through Teacher.user_id, so
+    shared_with_teacher is always true), shared_with_principal only for a cycle whose
+    summary is shared (or was, on the write that stopped sharing it: the principal's
+    devices then pull its tombstone). Call right before the commit."""
+    lock_change_sequence(session)
+    session.execute(
+        _INSERT_CHANGE,
+        {
+            "entity": entity,
+            "entity_id": entity_id,
+            "version": version,
+            "observer_id": coach_id,
+            "teacher_id": teacher_id,
+            "school_id": school_id,
+            "shared_with_teacher": True,
+            "shared_with_principal": shared_with_principal,
+            "deleted": False,
             "created_at": utcnow(),
         },
     )

@@ -61,11 +61,15 @@ class SyncQuarantine(SQLModel, table=True):
 
 class SyncConflict(SQLModel, table=True):
     """A client value that lost a field-level merge: kept next to the server's value until
-    a person chooses (resolution 'server', 'client' or 'combined')."""
+    a person chooses (resolution 'server', 'client' or 'combined'). `entity` and `entity_id`
+    name what it belongs to (an observation, or a coaching cycle, check_in or commitment);
+    observation_id is set for an observation's conflicts only."""
 
     __tablename__ = "sync_conflict"
     id: int | None = Field(default=None, primary_key=True)
-    observation_id: uuid.UUID = Field(foreign_key="observation.id", index=True)
+    entity: str = Field(default="observation", max_length=40)
+    entity_id: uuid.UUID = Field(index=True)
+    observation_id: uuid.UUID | None = Field(default=None, foreign_key="observation.id", index=True)
     user_id: int = Field(foreign_key="user.id", index=True)
     device_id: str = Field(max_length=100)
     mutation_id: int = Field(sa_type=sa.BigInteger)

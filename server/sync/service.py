@@ -20,6 +20,9 @@ from sqlmodel import Session, col, or_, select
 from server.accounts import service as accounts_service
 from server.accounts.models import Role, User
 from server.accounts.service import Viewer
+from server.coaching import pull as coaching_pull
+from server.coaching import service as coaching_service
+from server.coaching.operations import CoachingResult
 from server.db import utcnow
 from server.observations import service as observations_service
 from server.observations.merge import jsonable
@@ -39,6 +42,7 @@ from server.observations.operations import (
 )
 from server.observations.scoring import Sheet
 from server.roster.models import Teacher
+from server.sync import coaching as coaching_sync
 from server.sync.changes import record_change
 from server.sync.models import (
     ApiToken,
@@ -53,7 +57,7 @@ __all__ = ["record_change"]
 
 MAX_BATCH = 500
 PULL_LIMIT = 500
-ENTITIES = {"observation"}
+ENTITIES = {"observation", *coaching_sync.COACHING_ENTITIES}
 OPERATION: TypeAdapter[Operation] = TypeAdapter(Operation)
 # Keys the envelope gives (id, base_version) or that name the operation (op).
 RESERVED_PAYLOAD_KEYS = ("observation_id", "base_version", "kind")
@@ -277,6 +281,8 @@ def _push_one(
         mutation = _envelope(mutation_id, raw)
         if mutation.payload.get("op") == RESOLVE_OP:
             return _resolve_one(session, actor, mutation, acknowledge, reject)
+        if mutation.entity in coaching_sync.COACHING_ENTITIES:
+            return _push_coaching(session, actor, device_id, mutation, acknowledge, reject)
         op = _parse(mutation)
     except OperationError as exc:
         return reject(str(exc))
@@ -287,6 +293,41 @@ def _push_one(
         return acknowledge(MutationStatus.applied, result.version, None)
     except ConflictError as exc:
         return _keep_conflict(session, actor, device_id, mutation_id, op, exc, acknowledge)
+    except OperationError as exc:
+        return reject(str(exc))
+    except PermissionDenied as exc:
+        return reject(f"id: {exc.message}")
+    except NotFound as exc:
+        return reject(f"id: {exc}")
+
+
+def _push_coaching(
+    session: Session,
+    actor: Viewer,
+    device_id: str,
+    mutation: MutationIn,
+    acknowledge: Callable[[MutationStatus, int | None, str | None], MutationResult],
+    reject: Callable[[str], MutationResult],
+) -> MutationResult:
+    """A coaching mutation (cycle, check_in, commitment): applied through
+    apply_coaching_operation with its acknowledgement in one transaction, exactly like an
+    observation's: conflicts kept, anything invalid rejected into quarantine."""
+    op = coaching_sync.parse(mutation.entity, mutation.payload)
+    try:
+        result = coaching_service.apply_coaching_operation(
+            session=session, actor=actor, entity_id=mutation.id, op=op,
+            base_version=mutation.base_version, commit=False,
+        )  # fmt: skip
+        return acknowledge(MutationStatus.applied, result.version, None)
+    except ConflictError as exc:
+        conflicts, version = coaching_sync.keep_conflict(
+            session=session, actor=actor, device_id=device_id,
+            mutation_id=mutation.mutation_id, entity=mutation.entity, entity_id=mutation.id,
+            base_version=mutation.base_version, op=op, first=exc,
+        )  # fmt: skip
+        fields = ", ".join(c.field for c in conflicts)
+        reason = f"{fields}: {exc.message}" if len(conflicts) > 1 else str(exc)
+        return acknowledge(MutationStatus.conflict, version, reason)
     except OperationError as exc:
         return reject(str(exc))
     except PermissionDenied as exc:
@@ -309,7 +350,7 @@ def _resolve_one(
         resolved = resolve_conflict(
             session=session, actor=actor, conflict_id=resolution.conflict_id,
             choice=resolution.choice, value=resolution.given_value(),
-            observation_id=mutation.id, commit=False,
+            entity_id=mutation.id, commit=False,
         )  # fmt: skip
     except (ConflictNotFound, ResolveError) as exc:
         return reject(f"payload.{exc}")
@@ -356,6 +397,7 @@ def _keep_conflict(
     while exc is not None:
         conflicts.append(
             SyncConflict(
+                entity="observation", entity_id=op.observation_id,
                 observation_id=op.observation_id, user_id=actor.id, device_id=device_id,
                 mutation_id=mutation_id, field=exc.field, server_value=jsonable(exc.current),
                 client_value=_client_value(current, exc.field), base_version=op.base_version,
@@ -391,7 +433,9 @@ def _keep_conflict(
 
 class ConflictOut(BaseModel):
     id: int
-    observation_id: uuid.UUID
+    entity: str  # "observation", "cycle", "check_in" or "commitment"
+    entity_id: uuid.UUID
+    observation_id: uuid.UUID | None  # an observation's conflicts only
     field: str
     server_value: Any
     client_value: Any
@@ -402,13 +446,20 @@ class ConflictOut(BaseModel):
 
 
 def list_open_conflicts(
-    *, session: Session, actor: Viewer, observation_id: uuid.UUID | None = None
+    *,
+    session: Session,
+    actor: Viewer,
+    observation_id: uuid.UUID | None = None,
+    entity_id: uuid.UUID | None = None,
 ) -> list[SyncConflict]:
+    """This person's open conflicts (of one observation, or of any one entity)."""
     query = select(SyncConflict).where(
         SyncConflict.user_id == actor.id, col(SyncConflict.resolved_at).is_(None)
     )
     if observation_id is not None:
         query = query.where(SyncConflict.observation_id == observation_id)
+    if entity_id is not None:
+        query = query.where(SyncConflict.entity_id == entity_id)
     return list(session.exec(query.order_by(col(SyncConflict.id))))
 
 
@@ -427,7 +478,8 @@ def has_open_conflict(*, session: Session, observation_id: uuid.UUID) -> bool:
 def conflict_out(row: SyncConflict) -> ConflictOut:
     assert row.id is not None
     return ConflictOut(
-        id=row.id, observation_id=row.observation_id, field=row.field,
+        id=row.id, entity=row.entity, entity_id=row.entity_id,
+        observation_id=row.observation_id, field=row.field,
         server_value=row.server_value, client_value=row.client_value,
         base_version=row.base_version, device_id=row.device_id, mutation_id=row.mutation_id,
         created_at=jsonable(row.created_at),
@@ -531,14 +583,17 @@ def resolve_conflict(
     choice: Choice,
     value: Any = NO_VALUE,
     observation_id: uuid.UUID | None = None,
+    entity_id: uuid.UUID | None = None,
     commit: bool = True,
-) -> OperationResult:
+) -> OperationResult | CoachingResult:
     """A person chose: 'server' keeps the current value; 'client' applies the kept client
     value, 'combined' the given `value` (merged text, a score as {"value", "not_observed"},
     a count), as a normal operation (through apply_operation, based on the current version).
     The conflict is marked resolved in the same transaction, and a change is logged even when
     the observation did not change, so the author's other devices pull the open conflicts
-    without it. With observation_id, the conflict must be one of that observation's.
+    without it. With observation_id (or entity_id), the conflict must be one of that
+    observation's (that entity's). A coaching entity's conflict is resolved the same way
+    through apply_coaching_operation (returning its CoachingResult).
 
     Raises NotFound (another person's or an unknown conflict), ResolveError (resolved
     already, a missing or invalid value), or what apply_operation raises. With commit=False
@@ -554,8 +609,17 @@ def resolve_conflict(
             raise ConflictNotFound(conflict_id)
         if observation_id is not None and row.observation_id != observation_id:
             raise ResolveError("conflict_id", f"conflict {conflict_id} is not this observation's")
+        if entity_id is not None and row.entity_id != entity_id:
+            raise ResolveError("conflict_id", f"conflict {conflict_id} is not this {row.entity}'s")
         if row.resolved_at is not None:
             raise ResolveError("conflict_id", "this conflict is resolved already")
+        if row.entity != "observation":
+            coaching_result = _resolve_coaching(session, actor, row, choice, value)
+            row.resolved_at, row.resolution = utcnow(), choice
+            session.add(row)
+            if commit:
+                session.commit()
+            return coaching_result
         obs = session.get(Observation, row.observation_id)
         if obs is None:
             raise NotFound(f"There is no observation {row.observation_id}.")
@@ -581,6 +645,24 @@ def resolve_conflict(
         return result
     except BaseException:
         session.rollback()
+        raise
+
+
+def _resolve_coaching(
+    session: Session, actor: Viewer, row: SyncConflict, choice: Choice, value: Any
+) -> CoachingResult:
+    given = coaching_sync.MISSING if value is NO_VALUE else value
+    try:
+        return coaching_sync.apply_resolution(
+            session=session, actor=actor, row=row, choice=choice, value=given
+        )
+    except OperationError as exc:
+        if isinstance(exc, ResolveError):
+            raise
+        if exc.field in ("value", "choice"):
+            raise ResolveError(exc.field, exc.message) from exc
+        if choice == "combined":
+            raise ResolveError("value", exc.message) from exc
         raise
 
 
@@ -665,7 +747,8 @@ class PullOut(BaseModel):
 def _scope(session: Session, actor: Viewer) -> Any:
     """Which change rows this person may receive: their own observations; observations of
     their roster record once shared with them; for a principal, those their teachers shared
-    with them."""
+    with them. Coaching entities: the pair's coach (observer_id) and teacher (teacher_id,
+    shared_with_teacher always set); a principal, cycles whose summary is (or was) shared."""
     teacher_ids = select(Teacher.id).where(Teacher.user_id == actor.id)
     conditions: list[ColumnElement[bool]] = [
         col(SyncChange.observer_id) == actor.id,
@@ -680,11 +763,12 @@ def _scope(session: Session, actor: Viewer) -> Any:
 
 
 def pull(*, session: Session, actor: Viewer, cursor: int, limit: int = PULL_LIMIT) -> PullOut:
-    """Changes after `cursor` in this person's scope, the latest per observation, with its
-    current state as this person may see it; cursor = the last seq read."""
+    """Changes after `cursor` in this person's scope, the latest per entity, with its
+    current state as this person may see it; cursor = the last seq read. Each coaching
+    entity sent (not a tombstone) is audited as a "sync_read"."""
     rows = list(
         session.exec(
-            select(SyncChange.seq, SyncChange.entity_id)
+            select(SyncChange.seq, SyncChange.entity_id, SyncChange.entity)
             .where(col(SyncChange.seq) > cursor, _scope(session, actor))
             .order_by(col(SyncChange.seq))
             .limit(limit + 1)
@@ -694,13 +778,18 @@ def pull(*, session: Session, actor: Viewer, cursor: int, limit: int = PULL_LIMI
     rows = rows[:limit]
     if not rows:
         return PullOut(cursor=cursor, more=False, changes=[])
-    latest: dict[uuid.UUID, int] = {}
-    for seq, entity_id in rows:
+    latest: dict[uuid.UUID, str] = {}
+    for seq, entity_id, entity in rows:
         assert seq is not None
         latest.pop(entity_id, None)
-        latest[entity_id] = seq
+        latest[entity_id] = entity
     changes = []
-    for entity_id in latest:
+    audited = False
+    for entity_id, entity in latest.items():
+        if entity != "observation":
+            changes.append(_coaching_change(session, actor, entity, entity_id))
+            audited = audited or not changes[-1].deleted
+            continue
         obs = session.get(Observation, entity_id)
         if obs is not None:
             session.refresh(obs)
@@ -717,9 +806,31 @@ def pull(*, session: Session, actor: Viewer, cursor: int, limit: int = PULL_LIMI
                 entity="observation", id=obs.id, version=obs.version, deleted=False, data=data
             )
         )
+    if audited:
+        session.commit()
     last = rows[-1][0]
     assert last is not None
     return PullOut(cursor=last, more=more, changes=changes)
+
+
+def _coaching_change(
+    session: Session, actor: Viewer, entity: str, entity_id: uuid.UUID
+) -> ChangeOut:
+    """A cycle, check-in or commitment as this person may see it now (coaching.pull
+    .sync_view: the pair all of it, a principal a shared cycle's summary), with the
+    person's open conflicts on it for a pair member; else a tombstone."""
+    view = coaching_pull.sync_view(
+        session=session, viewer=actor, entity=entity, entity_id=entity_id
+    )
+    if view is None:
+        return ChangeOut(entity=entity, id=entity_id, version=0, deleted=True, data={})
+    data = dict(view.data)
+    if view.in_pair:
+        data["open_conflicts"] = [
+            conflict_out(c).model_dump(mode="json")
+            for c in list_open_conflicts(session=session, actor=actor, entity_id=entity_id)
+        ]
+    return ChangeOut(entity=entity, id=entity_id, version=view.version, deleted=False, data=data)
 
 
 def observation_data(*, session: Session, actor: Viewer, obs: Observation) -> dict[str, Any]:

@@ -50,7 +50,10 @@ def test_a_coach_gets_their_caseload_the_rubrics_and_the_grades(
     school.session.commit()
     sign_in(client, school.coach.email)
     body = get_bootstrap(client)
-    assert set(body) == {"user", "home", "server_time", "caseload", "rubrics", "grades"}
+    assert set(body) == {
+        "user", "home", "server_time", "caseload", "rubrics", "grades",
+        "check_in_kinds", "focus_options", "commitment_owners",
+    }  # fmt: skip
     assert body["user"] == {"id": school.coach.id, "name": school.coach.name}
     assert body["home"] == "/caseload"
     assert body["server_time"].endswith("+00:00")

@@ -9,40 +9,13 @@
   var Cadence = window.Cadence;
   var store = Cadence.store;
   var sync = Cadence.sync;
+  var ui = Cadence.ui;
+  var h = ui.h, params = ui.params, shortDate = ui.shortDate, clock = ui.clock, alertBox = ui.alertBox;
+  var localInput = ui.localInput, field = ui.field, showErrors = ui.showErrors, typed = ui.typed;
   var root = null;
   var boot = null;
   var user = null;
-  var TYPE_DELAY = 700;
   var askedToFinalize = {};
-
-  // --- DOM helpers --------------------------------------------------------------------------
-
-  function h(tag, attrs, children) {
-    var el = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (k) {
-      var v = attrs[k];
-      if (v === null || v === undefined || v === false) return;
-      if (k === "text") el.textContent = v;
-      else if (k.slice(0, 2) === "on") el.addEventListener(k.slice(2), v);
-      else el.setAttribute(k, v === true ? "" : v);
-    });
-    (children || []).forEach(function (c) {
-      if (c === null || c === undefined || c === false) return;
-      el.appendChild(typeof c === "string" ? document.createTextNode(c) : c);
-    });
-    return el;
-  }
-
-  function params() { return new URLSearchParams(location.search); }
-
-  function shortDate(iso) {
-    if (!iso) return "";
-    return new Date(iso).toLocaleString(undefined, { weekday: "short", day: "numeric", month: "short", hour: "numeric", minute: "2-digit" });
-  }
-
-  function clock(iso) {
-    return new Date(iso).toLocaleTimeString(undefined, { hour: "numeric", minute: "2-digit" });
-  }
 
   function teacherName(id) {
     var t = (boot && boot.caseload || []).find(function (x) { return x.teacher_id === id; });
@@ -82,13 +55,6 @@
       });
     });
     return out;
-  }
-
-  function alertBox(id, title, lines) {
-    return h("div", { class: "alert error", role: "alert", id: id }, [
-      h("p", {}, [h("strong", { text: title })]),
-      lines.length ? h("ul", { class: "missing" }, lines.map(function (l) { return h("li", { text: l }); })) : null,
-    ]);
   }
 
   // Save one operation; on failure say so in place (a full tablet gets its own message).
@@ -207,15 +173,6 @@
 
   // --- New observation ----------------------------------------------------------------------
 
-  function localInput(date) {
-    var d = new Date(date.getTime() - date.getTimezoneOffset() * 60000);
-    return d.toISOString().slice(0, 16);
-  }
-
-  function field(id, label, control, hint) {
-    return h("div", { class: "field", id: "field-" + id }, [h("label", { for: id, text: label }), hint ? h("p", { class: "hint", text: hint }) : null, control]);
-  }
-
   function newView() {
     var teacherId = Number(params().get("teacher")) || null;
     if (!boot) return Promise.resolve([h("h1", { text: "New observation" }), h("div", { class: "alert error", role: "alert" }, [h("p", { text: "Open Cadence once with a network to load your caseload and rubrics onto this tablet." })])]);
@@ -241,26 +198,6 @@
     });
     var title = teacherId ? "Observe " + teacherName(teacherId) : "New observation";
     return Promise.resolve([h("p", { class: "crumbs" }, [h("a", { href: "/capture", text: "Observations on this tablet" })]), h("h1", { text: title }), form]);
-  }
-
-  function showErrors(form, errors) {
-    form.querySelectorAll(".field-error").forEach(function (e) { e.remove(); });
-    form.querySelectorAll(".has-error").forEach(function (e) { e.classList.remove("has-error"); });
-    form.querySelectorAll("[aria-invalid]").forEach(function (e) { e.removeAttribute("aria-invalid"); e.removeAttribute("aria-describedby"); });
-    var first = null;
-    Object.keys(errors).forEach(function (name) {
-      var box = form.querySelector("#field-" + name);
-      var msg = h("p", { class: "field-error", id: "error-" + name, text: errors[name] });
-      box.classList.add("has-error");
-      box.appendChild(msg);
-      var control = box.querySelector("input, select, textarea");
-      if (control) {
-        control.setAttribute("aria-invalid", "true");
-        control.setAttribute("aria-describedby", "error-" + name);
-        first = first || control;
-      }
-    });
-    if (first) first.focus();
   }
 
   function startObservation(form) {
@@ -329,22 +266,6 @@
   }
 
   // Save typed text a moment after the typing stops, and when the field is left.
-  function typed(control, send) {
-    var timer = null;
-    var flush = function () {
-      clearTimeout(timer);
-      if (control.dataset.dirty !== "1") return;
-      delete control.dataset.dirty;
-      send(control.value).catch(function () { control.dataset.dirty = "1"; });
-    };
-    control.addEventListener("input", function () {
-      control.dataset.dirty = "1";
-      clearTimeout(timer);
-      timer = setTimeout(flush, TYPE_DELAY);
-    });
-    control.addEventListener("blur", flush);
-    window.addEventListener("pagehide", flush);
-  }
 
   function notesSection(id, view) {
     var input = h("input", { id: "note-text", name: "text", type: "text", autocomplete: "off", maxlength: "2000" });

@@ -85,6 +85,8 @@
   function clone(value) { return value === undefined ? undefined : JSON.parse(JSON.stringify(value)); }
 
   function blank(data) {
+    if (data && data.cycle_id !== undefined) return data;  // a check-in or a commitment
+    if (data && data.goal !== undefined) return data;  // a cycle
     return Object.assign({
       teacher_id: null, observed_at: null, grade: "", course_unit: "", lesson_goal: "",
       task_description: "", class_size: null, status: "draft", finalized_at: null,
@@ -167,6 +169,27 @@
         s.status = "final";
         s.finalized_at = s.finalized_at || row.created_at;
         break;
+      // Coaching entities (cycle, check_in, commitment): a create gives the whole record, an
+      // update the fields it changes.
+      case "create_cycle":
+      case "create_check_in":
+      case "create_commitment":
+        if (state) return s;
+        s = Object.assign({ open_conflicts: [], reflections: [] }, clone(p.data), { created_at: row.created_at });
+        break;
+      case "update_cycle":
+      case "update_check_in":
+      case "update_commitment":
+        Object.assign(s, clone(p.data));
+        if (p.op === "update_commitment" && p.data.status === "done") s.completed_at = s.completed_at || row.created_at;
+        break;
+      case "share_summary":
+        s.shared_with_principal_at = p.shared ? row.created_at : null;
+        break;
+      case "add_check_in_reflection":
+        s.reflections = (s.reflections || []).filter(function (r) { return r.author_id !== row.user_id; });
+        s.reflections.push({ author_id: row.user_id, text: p.text, updated_at: row.created_at });
+        break;
       case "resolve_conflict":
         var conflict = s.open_conflicts.find(function (c) { return c.id === p.conflict_id; });
         s.open_conflicts = s.open_conflicts.filter(function (c) { return c.id !== p.conflict_id; });
@@ -184,8 +207,11 @@
       case "set_score": return "score " + payload.rubric_version_id + ":" + payload.dimension_id + ":" + (payload.item_id || "");
       case "set_evidence": return "evidence " + payload.rubric_version_id + ":" + payload.dimension_id;
       case "update_context":
+      case "update_cycle":
+      case "update_check_in":
+      case "update_commitment":
         var keys = Object.keys(payload.data || {});
-        return keys.length === 1 ? "context " + keys[0] : null;
+        return keys.length === 1 ? "field " + keys[0] : null;
       default: return null;
     }
   }
@@ -223,34 +249,50 @@
   // Save one operation on one record: the outbox row and the record's new local view, in one
   // transaction. Resolves with the row.
   function save(userId, entity, id, payload) {
+    return saveAll(userId, [{ entity: entity, id: id, payload: payload }]).then(function (rows) { return rows[0]; });
+  }
+
+  // Save several operations (e.g. a check-in and its commitments) all together or not at all.
+  function saveAll(userId, items) {
     return tx(["meta", "records", "outbox"], "readwrite", function (s) {
-      var key = recordKey(userId, entity, id);
       return Promise.all([
         done(s.meta.get("next_mutation_id")),
         done(s.meta.get("device_id")),
-        done(s.records.get(key)),
         byUser(s.outbox, userId),
+        byUser(s.records, userId),
       ]).then(function (got) {
         var next = got[0] || 1;
         var device = got[1];
         if (!device) throw new Error("This tablet has no device id yet; reload the page.");
-        var record = got[2] || { key: key, user_id: userId, entity: entity, id: id, version: null, server: null, view: null };
-        var field = fieldKey(payload);
-        var row = {
-          mutation_id: next, device_id: device, user_id: userId, entity: entity, id: id,
-          base_version: record.version, payload: payload, field: field, schema: SCHEMA,
-          created_at: new Date().toISOString(), sent_at: null,
-        };
-        var superseded = field === null ? [] : got[3].filter(function (r) {
-          return r.id === id && r.field === field && !r.sent_at;
+        var outbox = got[2];
+        var records = {};
+        got[3].forEach(function (r) { records[r.key] = r; });
+        var rows = items.map(function (item) {
+          var key = recordKey(userId, item.entity, item.id);
+          var record = records[key] || { key: key, user_id: userId, entity: item.entity, id: item.id, version: null, server: null, view: null };
+          var field = fieldKey(item.payload);
+          var row = {
+            mutation_id: next++, device_id: device, user_id: userId, entity: item.entity, id: item.id,
+            base_version: record.version, payload: item.payload, field: field, schema: SCHEMA,
+            created_at: new Date().toISOString(), sent_at: null,
+          };
+          if (field !== null) {
+            outbox = outbox.filter(function (r) {
+              var superseded = r.id === item.id && r.field === field && !r.sent_at;
+              if (superseded) s.outbox.delete(r.mutation_id);
+              return !superseded;
+            });
+          }
+          outbox.push(row);
+          s.outbox.put(row);
+          record.view = reduce(record.view, row);
+          record.touched_at = row.created_at;
+          records[key] = record;
+          s.records.put(record);
+          return row;
         });
-        superseded.forEach(function (r) { s.outbox.delete(r.mutation_id); });
-        s.outbox.put(row);
-        s.meta.put(next + 1, "next_mutation_id");
-        record.view = reduce(record.view, row);
-        record.touched_at = row.created_at;
-        s.records.put(record);
-        return row;
+        s.meta.put(next, "next_mutation_id");
+        return rows;
       });
     });
   }
@@ -395,7 +437,7 @@
 
   Cadence.store = {
     open: open, uuid: uuid, deviceId: deviceId, getMeta: getMeta, setMeta: setMeta,
-    save: save, pending: pending, markSent: markSent, acknowledge: acknowledge,
+    save: save, saveAll: saveAll, pending: pending, markSent: markSent, acknowledge: acknowledge,
     applyPull: applyPull, records: records, record: record, problems: problems,
     dismissProblem: dismissProblem, summary: summary, clearUser: clearUser, reduce: reduce,
   };

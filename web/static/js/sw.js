@@ -21,7 +21,9 @@ const PRECACHE = [
   "/static/js/store.js",
   "/static/js/sync.js",
   "/static/js/app.js",
+  "/static/js/ui.js",
   "/static/js/capture.js",
+  "/static/js/coaching.js",
   "/static/js/observe.js",
   "/static/icons/icon.svg",
   "/static/icons/icon-192.png",
@@ -30,7 +32,7 @@ const PRECACHE = [
   "/static/icons/apple-touch-icon.png",
 ];
 // Pages whose query string only selects what the script shows: one cached copy serves all.
-const SHELLS = new Set(["/capture"]);
+const SHELLS = new Set(["/capture", "/week"]);
 
 self.addEventListener("install", (event) => {
   event.waitUntil(

@@ -172,7 +172,7 @@
 
   function warmList(data) {
     var urls = [data.home, "/rubrics"];
-    if (data.caseload && data.caseload.length) urls.push("/capture", "/caseload");
+    if (data.caseload && data.caseload.length) urls.push("/week", "/capture", "/caseload");
     (data.rubrics || []).forEach(function (r) { urls.push("/rubrics/" + r.rubric_id + "/" + r.version); });
     return urls.filter(function (u, i) { return u && urls.indexOf(u) === i; });
   }

@@ -1,0 +1,1 @@
+"""The audit log: who read or exported coaching content, and when."""

@@ -1,0 +1,278 @@
+"""Coaching seen from outside the pair: the principal's dosage counts (no content) and the
+summaries teachers chose to share, the district admin's audited export, and the audit log.
+docs/coaching.md."""
+
+import uuid
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from server.accounts.models import Role, User
+from server.accounts.service import Viewer
+from server.audit import service as audit_service
+from server.audit.models import AuditEvent
+from server.coaching.models import (
+    CheckIn,
+    CheckInReflection,
+    CoachingCycle,
+    Commitment,
+)
+from server.observations.models import Observation
+from server.observations.operations import PermissionDenied
+from server.roster.models import School, Teacher
+
+
+def _principal_of(viewer: Viewer, school_id: int) -> None:
+    if school_id not in viewer.school_ids(Role.principal):
+        raise PermissionDenied("Only a principal of this school can see this.")
+
+
+def _months(count: int, today: date) -> list[str]:
+    """The last `count` calendar months up to today's, oldest first, as "YYYY-MM"."""
+    out = []
+    year, month = today.year, today.month
+    for _ in range(count):
+        out.append(f"{year:04d}-{month:02d}")
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return out[::-1]
+
+
+@dataclass(frozen=True)
+class DosageRow:
+    """How often a teacher was coached in a month: counts only, never content."""
+
+    teacher_id: int
+    teacher_name: str
+    month: str  # "YYYY-MM"
+    check_ins: int
+    observations: int
+
+
+def principal_dosage(
+    *,
+    session: Session,
+    viewer: Viewer,
+    school_id: int,
+    months: int = 6,
+    today: date | None = None,
+) -> list[DosageRow]:
+    """Per active teacher of the school (by name) per month (the last `months` up to
+    today's, oldest first): how many check-ins (any coach's, by date) and observations (by
+    lesson date, UTC) there were. Zeros included. PermissionDenied unless the viewer is a
+    principal of the school."""
+    _principal_of(viewer, school_id)
+    month_list = _months(max(1, months), today or date.today())
+    teachers = session.exec(
+        select(Teacher)
+        .where(Teacher.school_id == school_id, col(Teacher.active).is_(True))
+        .order_by(col(Teacher.name))
+    ).all()
+    ids = [t.id for t in teachers]
+    first = date.fromisoformat(month_list[0] + "-01")
+    check_ins: Counter[tuple[int, str]] = Counter(
+        (teacher_id, day.strftime("%Y-%m"))
+        for teacher_id, day in session.exec(
+            select(col(CoachingCycle.teacher_id), col(CheckIn.date))
+            .join(CoachingCycle, col(CoachingCycle.id) == CheckIn.cycle_id)
+            .where(col(CoachingCycle.teacher_id).in_(ids), col(CheckIn.date) >= first)
+        )
+    )
+    since = datetime(first.year, first.month, 1, tzinfo=UTC)
+    observations: Counter[tuple[int, str]] = Counter(
+        (teacher_id, at.astimezone(UTC).strftime("%Y-%m"))
+        for teacher_id, at in session.exec(
+            select(Observation.teacher_id, Observation.observed_at).where(
+                col(Observation.teacher_id).in_(ids), col(Observation.observed_at) >= since
+            )
+        )
+    )
+    out = []
+    for t in teachers:
+        assert t.id is not None
+        for m in month_list:
+            out.append(
+                DosageRow(
+                    teacher_id=t.id, teacher_name=t.name, month=m,
+                    check_ins=check_ins[(t.id, m)], observations=observations[(t.id, m)],
+                )
+            )  # fmt: skip
+    return out
+
+
+@dataclass(frozen=True)
+class SharedSummary:
+    """A cycle's summary as the teacher shared it with the principal: no notes."""
+
+    cycle_id: uuid.UUID
+    teacher_id: int
+    teacher_name: str
+    focus_label: str
+    goal: str
+    summary_progress: str
+    status: str
+    start_date: date
+    end_date: date
+    shared_at: datetime
+
+
+def shared_summaries(*, session: Session, viewer: Viewer, school_id: int) -> list[SharedSummary]:
+    """The cycle summaries the school's teachers chose to share with their principal,
+    newest cycle first. PermissionDenied unless the viewer is a principal of the school.
+    Audited (a read of each cycle)."""
+    _principal_of(viewer, school_id)
+    rows = session.exec(
+        select(CoachingCycle, Teacher)
+        .join(Teacher, col(Teacher.id) == CoachingCycle.teacher_id)
+        .where(
+            Teacher.school_id == school_id,
+            col(CoachingCycle.shared_with_principal_at).is_not(None),
+        )
+        .order_by(col(CoachingCycle.start_date).desc(), col(Teacher.name))
+    ).all()
+    out = []
+    for cycle, teacher in rows:
+        assert cycle.shared_with_principal_at is not None
+        out.append(
+            SharedSummary(
+                cycle_id=cycle.id, teacher_id=cycle.teacher_id, teacher_name=teacher.name,
+                focus_label=cycle.focus_label, goal=cycle.goal,
+                summary_progress=cycle.summary_progress, status=cycle.status.value,
+                start_date=cycle.start_date, end_date=cycle.end_date,
+                shared_at=cycle.shared_with_principal_at,
+            )
+        )  # fmt: skip
+        audit_service.record(
+            session=session, user_id=viewer.id, action="read", entity="cycle",
+            entity_id=cycle.id, detail={"via": "shared_summaries"},
+        )  # fmt: skip
+    if out:
+        session.commit()
+    return out
+
+
+EXPORT_COLUMNS = (
+    "school",
+    "teacher",
+    "coach",
+    "cycle_id",
+    "focus",
+    "goal",
+    "evidence_plan",
+    "cycle_status",
+    "start_date",
+    "end_date",
+    "summary_progress",
+    "check_in_id",
+    "check_in_date",
+    "kind",
+    "evidence_examined",
+    "noticed",
+    "will_try",
+    "look_for_next",
+    "notes",
+    "student_work",
+    "commitments",
+    "reflections",
+)
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value.value if hasattr(value, "value") else value)
+
+
+def export_content(*, session: Session, viewer: Viewer, district_id: int) -> list[dict[str, str]]:
+    """Every cycle of the district's teachers with its check-ins (one row per check-in; a
+    cycle without any gets one row), columns EXPORT_COLUMNS, for a CSV. Commitments and
+    reflections are joined into one cell each. Only a district admin of the district, and
+    always audited: one "export" event (entity "district") with the counts, committed
+    before the rows are returned."""
+    if district_id not in viewer.district_ids(Role.district_admin):
+        raise PermissionDenied("Only a district admin of this district can export.")
+    cycles = session.exec(
+        select(CoachingCycle, Teacher, School, User)
+        .join(Teacher, col(Teacher.id) == CoachingCycle.teacher_id)
+        .join(School, col(School.id) == Teacher.school_id)
+        .join(User, col(User.id) == CoachingCycle.coach_id)
+        .where(Teacher.district_id == district_id)
+        .order_by(col(School.name), col(Teacher.name), col(CoachingCycle.start_date))
+    ).all()
+    ids = [c.id for c, _t, _s, _u in cycles]
+    check_ins = session.exec(
+        select(CheckIn)
+        .where(col(CheckIn.cycle_id).in_(ids))
+        .order_by(col(CheckIn.date), col(CheckIn.created_at))
+    ).all()
+    commitments = session.exec(
+        select(Commitment)
+        .where(col(Commitment.cycle_id).in_(ids))
+        .order_by(col(Commitment.created_at))
+    ).all()
+    reflections = session.exec(
+        select(CheckInReflection).where(
+            col(CheckInReflection.check_in_id).in_([c.id for c in check_ins])
+        )
+    ).all()
+    rows: list[dict[str, str]] = []
+    for cycle, teacher, school, coach in cycles:
+        base = {
+            "school": school.name, "teacher": teacher.name, "coach": coach.name,
+            "cycle_id": str(cycle.id), "focus": cycle.focus_label, "goal": cycle.goal,
+            "evidence_plan": cycle.evidence_plan, "cycle_status": _text(cycle.status),
+            "start_date": _text(cycle.start_date), "end_date": _text(cycle.end_date),
+            "summary_progress": cycle.summary_progress,
+        }  # fmt: skip
+        mine: list[CheckIn | None] = [c for c in check_ins if c.cycle_id == cycle.id]
+        for check_in in mine or [None]:
+            row = {name: "" for name in EXPORT_COLUMNS} | base
+            if check_in is not None:
+                row |= {
+                    "check_in_id": str(check_in.id), "check_in_date": _text(check_in.date),
+                    "kind": _text(check_in.kind), "evidence_examined": check_in.evidence_examined,
+                    "noticed": check_in.noticed, "will_try": check_in.will_try,
+                    "look_for_next": check_in.look_for_next, "notes": check_in.notes,
+                    "student_work": check_in.student_work,
+                    "commitments": "\n".join(
+                        f"{_text(m.owner)}: {m.text} [{_text(m.status)}"
+                        + (f", due {_text(m.due_date)}]" if m.due_date else "]")
+                        for m in commitments
+                        if m.check_in_id == check_in.id
+                    ),
+                    "reflections": "\n".join(
+                        r.text for r in reflections if r.check_in_id == check_in.id
+                    ),
+                }  # fmt: skip
+            rows.append(row)
+    audit_service.record(
+        session=session, user_id=viewer.id, action="export", entity="district",
+        entity_id=district_id,
+        detail={"cycles": len(cycles), "check_ins": len(check_ins), "rows": len(rows)},
+    )  # fmt: skip
+    session.commit()
+    return rows
+
+
+def audit_events(
+    *,
+    session: Session,
+    viewer: Viewer,
+    entity: str | None = None,
+    entity_id: object = None,
+    user_id: int | None = None,
+    action: str | None = None,
+    limit: int = 200,
+) -> list[AuditEvent]:
+    """The audit log, newest first, filtered by any of entity (and entity_id), user and
+    action. Only a district admin may list it (PermissionDenied otherwise)."""
+    if not viewer.has_role(Role.district_admin):
+        raise PermissionDenied("Only a district admin can read the audit log.")
+    return audit_service.list_events(
+        session=session, entity=entity, entity_id=entity_id, user_id=user_id, action=action,
+        limit=limit,
+    )  # fmt: skip

@@ -1,0 +1,376 @@
+"""Coaching cycles: the one write path (apply_coaching_operation) and the pair's reads for
+the pages. What sync pull sends is in pull.py.
+
+Every read of coaching content here writes an audit event (who, what, when; docs/coaching.md).
+The principal's and the district admin's reads are in reports.py.
+"""
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, func, select
+
+from server.accounts.models import User
+from server.accounts.service import Viewer
+from server.audit import service as audit_service
+from server.coaching import access, writes
+from server.coaching.models import (
+    CheckIn,
+    CheckInReflection,
+    CoachingCycle,
+    Commitment,
+    CommitmentStatus,
+    CycleStatus,
+)
+from server.coaching.operations import (
+    AddCheckInReflection,
+    CoachingOperation,
+    CoachingResult,
+    CreateCheckIn,
+    CreateCommitment,
+    CreateCycle,
+    ShareSummary,
+    UpdateCheckIn,
+    UpdateCommitment,
+    UpdateCycle,
+    entity_of,
+)
+from server.coaching.pull import get_entity, reflections_of
+from server.observations.models import Observation
+from server.observations.operations import NotFound, PermissionDenied
+from server.roster import service as roster_service
+from server.roster.models import School, Teacher
+from server.sync.changes import record_coaching_change
+
+CHECK_IN_INTERVAL = timedelta(days=7)
+
+# --- The one write path --------------------------------------------------------------------
+
+
+def _apply(
+    session: Session,
+    actor: Viewer,
+    entity_id: uuid.UUID,
+    op: CoachingOperation,
+    base: int | None,
+) -> writes.Written:
+    match op:
+        case CreateCycle():
+            return writes.create_cycle(session, actor, entity_id, op)
+        case UpdateCycle():
+            return writes.update_cycle(session, actor, entity_id, op, base)
+        case ShareSummary():
+            return writes.share_summary(session, actor, entity_id, op, base)
+        case CreateCheckIn():
+            return writes.create_check_in(session, actor, entity_id, op)
+        case UpdateCheckIn():
+            return writes.update_check_in(session, actor, entity_id, op, base)
+        case AddCheckInReflection():
+            return writes.add_reflection(session, actor, entity_id, op, base)
+        case CreateCommitment():
+            return writes.create_commitment(session, actor, entity_id, op)
+        case UpdateCommitment():
+            return writes.update_commitment(session, actor, entity_id, op, base)
+    raise AssertionError(f"unhandled operation {op.kind}")
+
+
+def _log_change(session: Session, entity: str, written: writes.Written) -> None:
+    cycle = written.cycle
+    teacher = access.teacher_of(session=session, cycle=cycle)
+    shared = entity == "cycle" and (
+        cycle.shared_with_principal_at is not None or "shared" in written.fields
+    )
+    record_coaching_change(
+        session, entity=entity, entity_id=written.row.id, version=written.row.version,
+        coach_id=cycle.coach_id, teacher_id=cycle.teacher_id, school_id=teacher.school_id,
+        shared_with_principal=shared,
+    )  # fmt: skip
+
+
+def apply_coaching_operation(
+    *,
+    session: Session,
+    actor: Viewer,
+    entity_id: uuid.UUID,
+    op: CoachingOperation,
+    base_version: int | None = None,
+    commit: bool = True,
+) -> CoachingResult:
+    """Apply one coaching write to the entity `entity_id` (a cycle, check-in or commitment,
+    by the operation) in one transaction: all of it, or (on any error) none of it.
+
+    base_version is the entity's version the client's copy had (None: no merge checks).
+    Returns (version, changed). Raises OperationError (invalid, naming the field),
+    PermissionDenied (outside the pair, or the wrong member), NotFound (no such entity),
+    ConflictError (a field both sides changed since base_version). With commit=False the
+    caller commits. Every accepted change also logs a sync change for pull."""
+    entity = entity_of(op)
+    try:
+        written = _apply(session, actor, entity_id, op, base_version)
+        if written.changed:
+            _log_change(session, entity, written)
+        if commit:
+            session.commit()
+        return CoachingResult(version=written.row.version, changed=written.changed)
+    except IntegrityError:
+        session.rollback()
+        if op.kind.startswith("create_"):  # the same id created concurrently: a repeat
+            written = _apply(session, actor, entity_id, op, base_version)
+            return CoachingResult(version=written.row.version, changed=False)
+        raise
+    except BaseException:
+        session.rollback()
+        raise
+
+
+def current_version(*, session: Session, entity: str, entity_id: uuid.UUID) -> int | None:
+    """The entity's version, or None when there is no such entity."""
+    row = get_entity(session=session, entity=entity, entity_id=entity_id)
+    if row is None:
+        return None
+    session.refresh(row)
+    return row.version
+
+
+def record_unchanged(*, session: Session, entity: str, entity_id: uuid.UUID) -> None:
+    """Log a change at the entity's current version although nothing in it changed (a
+    conflict resolved by keeping the server's value: the author's devices pull the entity
+    again, without the conflict). The caller commits."""
+    row = get_entity(session=session, entity=entity, entity_id=entity_id)
+    if row is None:
+        return
+    cycle = row if isinstance(row, CoachingCycle) else session.get(CoachingCycle, row.cycle_id)
+    assert cycle is not None
+    _log_change(session, entity, writes.Written(row=row, cycle=cycle))
+
+
+# --- The pair's reads (pages) ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CycleRow:
+    cycle: CoachingCycle
+    teacher: Teacher
+    coach: User
+
+
+def _audit_reads(
+    session: Session, viewer: Viewer, entity: str, ids: list[uuid.UUID], via: str
+) -> None:
+    for entity_id in ids:
+        audit_service.record(
+            session=session, user_id=viewer.id, action="read", entity=entity,
+            entity_id=entity_id, detail={"via": via},
+        )  # fmt: skip
+    if ids:
+        session.commit()
+
+
+def _cycle_rows(session: Session, query: Any) -> list[CycleRow]:
+    rows = session.exec(
+        query.join(Teacher, col(Teacher.id) == CoachingCycle.teacher_id)
+        .join(User, col(User.id) == CoachingCycle.coach_id)
+        .order_by(col(CoachingCycle.start_date).desc(), col(CoachingCycle.created_at).desc())
+    )
+    return [CycleRow(cycle=c, teacher=t, coach=u) for c, t, u in rows]
+
+
+def cycles_for_teacher(*, session: Session, viewer: Viewer) -> list[CycleRow]:
+    """The signed-in teacher's cycles (of their roster record), newest first. Audited."""
+    own = select(Teacher.id).where(Teacher.user_id == viewer.id)
+    rows = _cycle_rows(
+        session,
+        select(CoachingCycle, Teacher, User).where(col(CoachingCycle.teacher_id).in_(own)),
+    )
+    _audit_reads(session, viewer, "cycle", [r.cycle.id for r in rows], "cycles_for_teacher")
+    return rows
+
+
+def cycles_for_coach(
+    *, session: Session, viewer: Viewer, teacher_id: int | None = None
+) -> list[CycleRow]:
+    """The signed-in coach's cycles (of one teacher, if given), newest first. Audited."""
+    query = select(CoachingCycle, Teacher, User).where(CoachingCycle.coach_id == viewer.id)
+    if teacher_id is not None:
+        query = query.where(CoachingCycle.teacher_id == teacher_id)
+    rows = _cycle_rows(session, query)
+    _audit_reads(session, viewer, "cycle", [r.cycle.id for r in rows], "cycles_for_coach")
+    return rows
+
+
+def get_cycle_for(*, session: Session, viewer: Viewer, cycle_id: uuid.UUID) -> CoachingCycle:
+    """The cycle, for a member of its pair; writes a "read" audit event (committed).
+    Raises NotFound (no such cycle) or PermissionDenied (outside the pair, a principal
+    and a district admin included: they have shared_summaries and export_content)."""
+    cycle = session.get(CoachingCycle, cycle_id)
+    if cycle is None:
+        raise NotFound(f"There is no cycle {cycle_id}.")
+    if not access.in_pair(session=session, viewer=viewer, cycle=cycle):
+        raise PermissionDenied("Only the teacher and the coach of this cycle can read it.")
+    _audit_reads(session, viewer, "cycle", [cycle.id], "get_cycle_for")
+    return cycle
+
+
+@dataclass(frozen=True)
+class CheckInView:
+    check_in: CheckIn
+    reflections: list[CheckInReflection]
+    commitments: list[Commitment]  # made at this check-in
+
+
+def check_ins_of(*, session: Session, cycle: CoachingCycle) -> list[CheckInView]:
+    """A cycle's check-ins, oldest first, each with its reflections and the commitments
+    made at it. Take the cycle from get_cycle_for (which checks the pair and audits)."""
+    check_ins = session.exec(
+        select(CheckIn)
+        .where(CheckIn.cycle_id == cycle.id)
+        .order_by(col(CheckIn.date), col(CheckIn.created_at))
+    ).all()
+    commitments = commitments_of(session=session, cycle=cycle)
+    return [
+        CheckInView(
+            check_in=c,
+            reflections=reflections_of(session=session, check_in=c),
+            commitments=[m for m in commitments if m.check_in_id == c.id],
+        )
+        for c in check_ins
+    ]
+
+
+def commitments_of(*, session: Session, cycle: CoachingCycle) -> list[Commitment]:
+    """Every commitment of a cycle, in the order made. Take the cycle from get_cycle_for."""
+    return list(
+        session.exec(
+            select(Commitment)
+            .where(Commitment.cycle_id == cycle.id)
+            .order_by(col(Commitment.created_at), col(Commitment.id))
+        )
+    )
+
+
+def open_commitments(
+    *, session: Session, cycle: CoachingCycle, before: date | None = None
+) -> list[Commitment]:
+    """The carry-over: open commitments made at the cycle's check-ins dated before `before`
+    (every open one without it), oldest first. A check-in dated `before` shows these."""
+    query = (
+        select(Commitment)
+        .join(CheckIn, col(CheckIn.id) == Commitment.check_in_id)
+        .where(Commitment.cycle_id == cycle.id, Commitment.status == CommitmentStatus.open)
+    )
+    if before is not None:
+        query = query.where(col(CheckIn.date) < before)
+    return list(session.exec(query.order_by(col(CheckIn.date), col(Commitment.created_at))))
+
+
+@dataclass(frozen=True)
+class CommitmentDue:
+    commitment: Commitment
+    overdue: bool  # open and due before today
+
+
+def _due(commitments: list[Commitment], today: date) -> list[CommitmentDue]:
+    return [
+        CommitmentDue(commitment=c, overdue=c.due_date is not None and c.due_date < today)
+        for c in sorted(commitments, key=lambda c: (c.due_date or date.max, c.created_at))
+    ]
+
+
+@dataclass(frozen=True)
+class WeekRow:
+    """One caseload teacher in the coach's week."""
+
+    teacher: Teacher
+    school: School
+    cycle: CoachingCycle | None  # the current cycle: active (else planned), latest start
+    last_check_in: date | None
+    days_since_last: int | None
+    next_due: date  # last check-in + 7 days; today when there was none
+    open_commitments: list[CommitmentDue]
+    last_observation: date | None
+
+    @property
+    def goal(self) -> str | None:
+        return self.cycle.goal if self.cycle else None
+
+    @property
+    def due(self) -> bool:
+        return self.next_due <= date.today()
+
+
+def _current_cycle(cycles: list[CoachingCycle]) -> CoachingCycle | None:
+    for status in (CycleStatus.active, CycleStatus.planned):
+        found = [c for c in cycles if c.status == status]
+        if found:
+            return max(found, key=lambda c: (c.start_date, c.created_at))
+    return None
+
+
+def coach_week(*, session: Session, viewer: Viewer, today: date) -> list[WeekRow]:
+    """Per teacher in the coach's caseload today (by school, then name): the current cycle
+    and its goal, the last check-in (on or before today) and days since, the next one due
+    (last + 7 days), the pair's open commitments (overdue flagged), the date of the coach's
+    last observation of the teacher. Audited (a read of each current cycle)."""
+    out = []
+    for entry in roster_service.caseload(session=session, coach_id=viewer.id, on=today):
+        teacher = entry.teacher
+        cycles = list(
+            session.exec(
+                select(CoachingCycle).where(
+                    CoachingCycle.coach_id == viewer.id, CoachingCycle.teacher_id == teacher.id
+                )
+            )
+        )
+        ids = [c.id for c in cycles]
+        last = session.exec(
+            select(func.max(CheckIn.date)).where(
+                col(CheckIn.cycle_id).in_(ids), col(CheckIn.date) <= today
+            )
+        ).one()
+        commitments = session.exec(
+            select(Commitment).where(
+                col(Commitment.cycle_id).in_(ids), Commitment.status == CommitmentStatus.open
+            )
+        ).all()
+        observed = session.exec(
+            select(func.max(Observation.observed_at)).where(
+                Observation.observer_id == viewer.id, Observation.teacher_id == teacher.id
+            )
+        ).one()
+        out.append(
+            WeekRow(
+                teacher=teacher, school=entry.school, cycle=_current_cycle(cycles),
+                last_check_in=last, days_since_last=(today - last).days if last else None,
+                next_due=last + CHECK_IN_INTERVAL if last else today,
+                open_commitments=_due(list(commitments), today),
+                last_observation=observed.date() if observed else None,
+            )
+        )  # fmt: skip
+    _audit_reads(session, viewer, "cycle", [r.cycle.id for r in out if r.cycle], "coach_week")
+    return out
+
+
+@dataclass(frozen=True)
+class TeacherOverview:
+    cycles: list[CycleRow]  # newest first; each has its goal
+    open_commitments: list[CommitmentDue]  # the pair's open commitments, teacher's and coach's
+
+
+def teacher_overview(
+    *, session: Session, viewer: Viewer, today: date | None = None
+) -> TeacherOverview:
+    """The teacher's side: my cycles and goals, my open commitments (overdue flagged).
+    Audited (a read of each cycle)."""
+    cycles = cycles_for_teacher(session=session, viewer=viewer)
+    ids = [r.cycle.id for r in cycles]
+    commitments = session.exec(
+        select(Commitment).where(
+            col(Commitment.cycle_id).in_(ids), Commitment.status == CommitmentStatus.open
+        )
+    ).all()
+    return TeacherOverview(
+        cycles=cycles, open_commitments=_due(list(commitments), today or date.today())
+    )

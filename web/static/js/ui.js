@@ -1,0 +1,98 @@
+// Small DOM helpers shared by the offline screens (capture.js, coaching.js). Text from people
+// is only ever set with textContent.
+(function () {
+  "use strict";
+  var Cadence = (window.Cadence = window.Cadence || {});
+  var TYPE_DELAY = 700;
+
+  function h(tag, attrs, children) {
+    var el = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) {
+      var v = attrs[k];
+      if (v === null || v === undefined || v === false) return;
+      if (k === "text") el.textContent = v;
+      else if (k.slice(0, 2) === "on") el.addEventListener(k.slice(2), v);
+      else el.setAttribute(k, v === true ? "" : v);
+    });
+    (children || []).forEach(function (c) {
+      if (c === null || c === undefined || c === false) return;
+      el.appendChild(typeof c === "string" ? document.createTextNode(c) : c);
+    });
+    return el;
+  }
+
+  function params() { return new URLSearchParams(location.search); }
+
+  function shortDate(iso) {
+    if (!iso) return "";
+    return new Date(iso).toLocaleString(undefined, { weekday: "short", day: "numeric", month: "short", hour: "numeric", minute: "2-digit" });
+  }
+
+  function clock(iso) {
+    return new Date(iso).toLocaleTimeString(undefined, { hour: "numeric", minute: "2-digit" });
+  }
+
+  function alertBox(id, title, lines) {
+    return h("div", { class: "alert error", role: "alert", id: id }, [
+      h("p", {}, [h("strong", { text: title })]),
+      lines.length ? h("ul", { class: "missing" }, lines.map(function (l) { return h("li", { text: l }); })) : null,
+    ]);
+  }
+
+  function localInput(date) {
+    var d = new Date(date.getTime() - date.getTimezoneOffset() * 60000);
+    return d.toISOString().slice(0, 16);
+  }
+
+  function field(id, label, control, hint) {
+    return h("div", { class: "field", id: "field-" + id }, [h("label", { for: id, text: label }), hint ? h("p", { class: "hint", text: hint }) : null, control]);
+  }
+
+  function showErrors(form, errors) {
+    form.querySelectorAll(".field-error").forEach(function (e) { e.remove(); });
+    form.querySelectorAll(".has-error").forEach(function (e) { e.classList.remove("has-error"); });
+    form.querySelectorAll("[aria-invalid]").forEach(function (e) { e.removeAttribute("aria-invalid"); e.removeAttribute("aria-describedby"); });
+    var first = null;
+    Object.keys(errors).forEach(function (name) {
+      var box = form.querySelector("#field-" + name);
+      var msg = h("p", { class: "field-error", id: "error-" + name, text: errors[name] });
+      box.classList.add("has-error");
+      box.appendChild(msg);
+      var control = box.querySelector("input, select, textarea");
+      if (control) {
+        control.setAttribute("aria-invalid", "true");
+        control.setAttribute("aria-describedby", "error-" + name);
+        first = first || control;
+      }
+    });
+    if (first) first.focus();
+  }
+
+  function typed(control, send) {
+    var timer = null;
+    var flush = function () {
+      clearTimeout(timer);
+      if (control.dataset.dirty !== "1") return;
+      delete control.dataset.dirty;
+      send(control.value).catch(function () { control.dataset.dirty = "1"; });
+    };
+    control.addEventListener("input", function () {
+      control.dataset.dirty = "1";
+      clearTimeout(timer);
+      timer = setTimeout(flush, TYPE_DELAY);
+    });
+    control.addEventListener("blur", flush);
+    window.addEventListener("pagehide", flush);
+  }
+
+  function isoDay(date) { return localInput(date).slice(0, 10); }
+
+  function dayName(day) {
+    return new Date(day + "T12:00:00").toLocaleDateString(undefined, { weekday: "short", day: "numeric", month: "short", year: "numeric" });
+  }
+
+  Cadence.ui = {
+    h: h, params: params, shortDate: shortDate, clock: clock, alertBox: alertBox, localInput: localInput,
+    field: field, showErrors: showErrors, typed: typed, isoDay: isoDay, dayName: dayName,
+  };
+})();
