@@ -1,4 +1,4 @@
-"""The `cadence` command line: serve, migrate, demo data, users, roster import, rubrics."""
+"""The `cadence` command line: serve, migrate, demo data, users, roster import, rubrics, growth."""
 
 import json
 from pathlib import Path
@@ -16,6 +16,7 @@ from server.accounts.models import Role, UserCreate
 from server.config import get_settings
 from server.db import make_engine
 from server.demo import load_demo_district
+from server.growth.cli import growth_app
 from server.roster import demo
 from server.roster import service as roster_service
 from server.roster.import_plan import ImportRejected
@@ -35,6 +36,7 @@ app.add_typer(users_app, name="users")
 app.add_typer(roster_app, name="roster")
 app.add_typer(rubrics_app, name="rubrics")
 app.add_typer(tokens_app, name="tokens")
+app.add_typer(growth_app, name="growth")
 console = Console()
 err_console = Console(stderr=True)
 

@@ -15,7 +15,7 @@ from server.templating import render
 router = APIRouter()
 
 HOME_BY_ROLE = {
-    Role.coach: "/caseload",
+    Role.coach: "/week",
     Role.teacher: "/my-coaching",
     Role.principal: "/school",
     Role.district_admin: "/admin",

@@ -1,9 +1,12 @@
 """/sw.js (root scope), /manifest.webmanifest, /offline and the offline capture shell."""
 
+from datetime import date
+
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from server.deps import CoachDep
+from server.coaching import service as coaching_service
+from server.deps import CoachDep, SessionDep
 from server.pwa import service
 from server.templating import render
 
@@ -45,6 +48,9 @@ def capture_shell(request: Request, _viewer: CoachDep) -> Response:
 
 
 @router.get("/week")
-def week_shell(request: Request, _viewer: CoachDep) -> Response:
-    """The coach's week and coaching cycles, filled by coaching.js from the local store."""
-    return render(request, "week.html")
+def week_shell(request: Request, session: SessionDep, viewer: CoachDep) -> Response:
+    """The coach's week and coaching cycles: the server's view of the week, which coaching.js
+    replaces with the tablet's local copy (so the page works offline)."""
+    today = date.today()
+    rows = coaching_service.coach_week(session=session, viewer=viewer, today=today)
+    return render(request, "week.html", {"rows": rows, "today": today})

@@ -16,13 +16,13 @@ def _coach(session: Session, settings: Settings, email: str = "coach@example.org
     return user
 
 
-def test_login_success_sets_a_hardened_cookie_and_lands_on_the_caseload(
+def test_login_success_sets_a_hardened_cookie_and_lands_on_the_week(
     client: TestClient, session: Session, settings: Settings
 ) -> None:
     _coach(session, settings)
     response = login(client, "Coach@Example.org ", PASSWORD)
     assert response.status_code == 303
-    assert response.headers["location"] == "/caseload"
+    assert response.headers["location"] == "/week"
     cookie = next(
         h for h in response.headers.get_list("set-cookie") if h.startswith("cadence_session=")
     )
@@ -157,7 +157,7 @@ def test_next_parameter_returns_to_the_page_but_never_off_site(
         },
         follow_redirects=False,
     )
-    assert ok.headers["location"] == "/caseload"
+    assert ok.headers["location"] == "/week"
 
 
 def test_inactive_user_cannot_sign_in(

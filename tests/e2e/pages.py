@@ -1,9 +1,10 @@
 """Page objects: what a person does on each screen, in their words."""
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 
-from playwright.sync_api import BrowserContext, Page, Route, expect
+from playwright.sync_api import BrowserContext, Locator, Page, Route, expect
 
 from server.config import ROOT
 
@@ -204,21 +205,30 @@ def _refuse_worker_requests(route: Route) -> None:
 
 
 def wait_until_ready_offline(page: Page, timeout_s: float = 20) -> None:
-    """Wait until the service worker controls the page and has kept the pages a coach needs
-    without a network (the caseload, the capture screen, the rubrics)."""
+    """Wait until the service worker is active and has kept the pages a coach needs
+    without a network (the week, the caseload, the capture screen, the rubrics)."""
     deadline = time.monotonic() + timeout_s
     script = """async () => {
-        if (!navigator.serviceWorker.controller) return false;
+        // An active worker answers every navigation in its scope, whether or not it has
+        // claimed this page yet (Chromium sometimes claims it late under load).
+        const reg = await navigator.serviceWorker.getRegistration("/");
+        if (!reg || !reg.active || reg.active.state !== "activated") return false;
         const name = (await caches.keys()).find(n => n.startsWith("cadence-pages-"));
         if (!name) return false;
         const cache = await caches.open(name);
         const kept = await Promise.all(
-            ["/capture", "/caseload", "/rubrics"].map(url => cache.match(url)));
+            ["/capture", "/week", "/caseload", "/rubrics"].map(url => cache.match(url)));
         return kept.every(Boolean);
     }"""
     while not page.evaluate(script):
         if time.monotonic() > deadline:
-            raise AssertionError("the app did not get ready for offline use")
+            state = page.evaluate("""async () => ({
+                controller: !!navigator.serviceWorker.controller,
+                caches: await Promise.all((await caches.keys()).map(async n =>
+                    [n, (await (await caches.open(n)).keys()).map(r => r.url)])),
+                status: document.querySelector("#sync-status")?.textContent,
+            })""")
+            raise AssertionError(f"the app did not get ready for offline use: {state}")
         time.sleep(0.2)
 
 
@@ -292,3 +302,88 @@ class CapturePage:
         expect(self.page.locator("#sync-status .sync-text")).to_contain_text(
             text, timeout=SYNC_TIMEOUT_MS
         )
+
+
+@dataclass
+class WeekPage:
+    """The coach's week and coaching cycles, with or without a network (/week)."""
+
+    page: Page
+
+    def open(self, query: str = "") -> "WeekPage":
+        self.page.goto("/week" + query)
+        return self.ready()
+
+    def ready(self) -> "WeekPage":
+        self.page.locator("#week[data-ready]").wait_for()
+        return self
+
+    @property
+    def heading(self) -> str:
+        return self.page.get_by_role("heading", level=1).inner_text()
+
+    def teacher_names(self) -> list[str]:
+        return (
+            self.page.get_by_role("list", name="Teachers this week")
+            .get_by_role("heading")
+            .all_inner_texts()
+        )
+
+    def teacher_card(self, name: str) -> Locator:
+        return self.page.locator("li.tile", has=self.page.get_by_role("heading", name=name))
+
+    def start_cycle(self, teacher: str, focus: str, goal: str, evidence: str, start: date) -> str:
+        """Fill the new-cycle form; return the new cycle's id."""
+        self.open("?new_cycle=1")
+        self.page.get_by_label("Teacher").select_option(label=teacher)
+        self.page.get_by_label("Focus practice").select_option(label=focus)
+        self.page.get_by_label("Goal for student learning").fill(goal)
+        self.page.get_by_label("Evidence that will show progress").fill(evidence)
+        self.page.get_by_label("Starts").fill(start.isoformat())
+        self.page.get_by_label("Ends").fill((start + timedelta(days=42)).isoformat())
+        self.page.get_by_role("button", name="Start the cycle").click()
+        self.page.wait_for_url("**/week?cycle=*")
+        self.ready()
+        return self.page.url.split("cycle=")[1].split("&")[0]
+
+    def check_in(self, cycle_id: str, on: date, kind: str, check_in: "CheckInForm") -> str:
+        """Write this week's check-in in the cycle; return the new check-in's id."""
+        self.open(f"?check_in=new&cycle={cycle_id}")
+        self.page.get_by_label("Date").fill(on.isoformat())
+        self.page.get_by_label("Kind of meeting").select_option(label=kind)
+        for label, text in check_in.prompts.items():
+            self.page.get_by_label(label).fill(text)
+        for text in check_in.done:
+            self.page.get_by_role("checkbox", name=f"Done: {text}", exact=False).check()
+        for n, (text, owner) in enumerate(check_in.commitments, start=1):
+            if n > 1:
+                self.page.get_by_role("button", name="Add another commitment").click()
+            row = self.page.locator(f"fieldset.commitment-row[data-row='{n}']")
+            row.get_by_label("Next step").fill(text)
+            row.get_by_label("The teacher" if owner == "teacher" else "The coach").check()
+        if check_in.link_observation:
+            select = self.page.get_by_label("Linked observation")
+            select.select_option(index=1)
+        self.page.get_by_role("button", name="Save the check-in").click()
+        self.page.wait_for_url(lambda url: "check_in=" in url and "check_in=new" not in url)
+        self.ready()
+        return self.page.url.split("check_in=")[1].split("&")[0]
+
+    def field_error(self, field_id: str) -> str:
+        return self.page.locator(f"#error-{field_id}").inner_text()
+
+    def wait_for_status(self, text: str) -> None:
+        expect(self.page.locator("#sync-status .sync-text")).to_contain_text(
+            text, timeout=SYNC_TIMEOUT_MS
+        )
+
+
+@dataclass
+class CheckInForm:
+    """What the coach writes in a check-in: prompt label -> text, new commitments
+    (text, owner), carried-over commitments to mark done, whether to link an observation."""
+
+    prompts: dict[str, str]
+    commitments: list[tuple[str, str]] = field(default_factory=list)
+    done: list[str] = field(default_factory=list)
+    link_observation: bool = False

@@ -1,4 +1,4 @@
-"""A coach signs in on a tablet and reaches the caseload; pages pass axe-core."""
+"""A coach signs in on a tablet and reaches their week; pages pass axe-core."""
 
 from pathlib import Path
 
@@ -10,6 +10,7 @@ from tests.e2e.conftest import TABLET_LANDSCAPE
 from tests.e2e.pages import (
     CaseloadPage,
     LoginPage,
+    WeekPage,
     horizontal_overflow,
     serious_axe_violations,
     sign_out,
@@ -25,16 +26,18 @@ def _shoot(page: Page, name: str) -> None:
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
 
-def test_demo_coach_signs_in_at_tablet_size_and_reaches_the_caseload(page: Page) -> None:
+def test_demo_coach_signs_in_at_tablet_size_and_reaches_the_week(page: Page) -> None:
     LoginPage(page).open().sign_in(COACH, demo.DEMO_PASSWORD)
-    page.wait_for_url("**/caseload")
-    caseload = CaseloadPage(page)
-    assert caseload.heading == "My caseload"
-    names = caseload.teacher_names()
+    page.wait_for_url("**/week")
+    week = WeekPage(page).ready()
+    assert week.heading == "This week"
+    names = week.teacher_names()
     assert len(names) == 4  # 24 demo teachers over 6 coaches
     assert "Ana Torres" in names
     assert horizontal_overflow(page) == 0
-    _shoot(page, "caseload-portrait")
+    _shoot(page, "week-portrait")
+    page.goto("/caseload")
+    assert set(CaseloadPage(page).teacher_names()) == set(names)
     sign_out(page)
     assert page.get_by_role("heading", level=1).inner_text() == "Sign in to Cadence"
 
@@ -49,7 +52,7 @@ def test_wrong_password_shows_the_message_and_keeps_the_email(page: Page) -> Non
 @pytest.mark.parametrize(
     ("email", "home_heading"),
     [
-        (COACH, "My caseload"),
+        (COACH, "This week"),
         (f"ana.torres@{demo.DEMO_DOMAIN}", "My coaching"),
         (f"grace.kim@{demo.DEMO_DOMAIN}", "Cedar Elementary"),
     ],
@@ -79,5 +82,7 @@ def test_pages_work_without_javascript(browser, live_server: str) -> None:  # ty
     context = browser.new_context(java_script_enabled=False, base_url=live_server)
     page = context.new_page()
     LoginPage(page).open().sign_in(COACH, demo.DEMO_PASSWORD)
-    assert CaseloadPage(page).heading == "My caseload"
+    week = WeekPage(page)
+    assert week.heading == "This week"
+    assert "Ana Torres" in week.teacher_names()  # the server's view of the week
     context.close()

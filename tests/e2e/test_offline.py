@@ -75,10 +75,6 @@ class OfflineServer:
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OfflineServer]:
     url, settings = demo_app_database(tmp_path_factory.mktemp("offline"))
     app = create_app(settings)
-    import sys
-
-    sys.path.insert(0, "/tmp")
-
     gate = PushGate(app)
     engine = make_engine(url)
     with serve(gate) as base:

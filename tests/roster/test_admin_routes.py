@@ -136,7 +136,7 @@ def test_coaches_and_teachers_are_refused(
         f"/admin/assignments/{world.oak_assignment.id}/edit",
     ]:
         assert client.get(path).status_code == 403, path
-    home = "/caseload" if email.startswith("coach") else "/my-coaching"
+    home = "/week" if email.startswith("coach") else "/my-coaching"
     response = post(client, "/admin/schools/new", {"name": "Sneaky", "level": "high"}, home)
     assert response.status_code == 403
     assert session.exec(select(School).where(School.name == "Sneaky")).first() is None

@@ -55,7 +55,7 @@ def test_each_role_lands_on_its_own_home(
 ) -> None:
     _district(session, settings)
     expected = {
-        "coach@example.org": "/caseload",
+        "coach@example.org": "/week",
         "t@example.org": "/my-coaching",
         "p@example.org": "/school",
         "a@example.org": "/admin",

@@ -55,7 +55,7 @@ def test_a_coach_gets_their_caseload_the_rubrics_and_the_grades(
         "check_in_kinds", "focus_options", "commitment_owners",
     }  # fmt: skip
     assert body["user"] == {"id": school.coach.id, "name": school.coach.name}
-    assert body["home"] == "/caseload"
+    assert body["home"] == "/week"
     assert body["server_time"].endswith("+00:00")
     assert body["caseload"] == [
         {

@@ -10,6 +10,7 @@
   var store = Cadence.store;
   var sync = Cadence.sync;
   var ui = Cadence.ui;
+  var review = Cadence.review;
   var h = ui.h, params = ui.params, shortDate = ui.shortDate, clock = ui.clock, alertBox = ui.alertBox;
   var localInput = ui.localInput, field = ui.field, showErrors = ui.showErrors, typed = ui.typed;
   var root = null;
@@ -75,35 +76,8 @@
 
   // --- Home: this tablet's observations -------------------------------------------------------
 
-  // Refused writes: the server's list (every device of this person) when it can be reached,
-  // plus this tablet's own (which also covers offline).
-  function refused() {
-    var fromServer = navigator.onLine
-      ? sync.api("GET", "/api/sync/quarantine").then(function (r) { return r.ok ? r.json() : []; }, function () { return []; })
-      : Promise.resolve([]);
-    return Promise.all([store.problems(user), fromServer, store.deviceId()]).then(function (got) {
-      var device = got[2];
-      var list = got[1].map(function (q) {
-        return { server_id: q.id, mutation_id: q.device_id === device ? q.mutation_id : null, payload: (q.payload && q.payload.payload) || {}, reason: q.reason };
-      });
-      got[0].forEach(function (p) {
-        if (!list.some(function (q) { return q.mutation_id === p.mutation_id; })) {
-          list.push({ server_id: null, mutation_id: p.mutation_id, payload: p.payload, reason: p.reason });
-        }
-      });
-      return list;
-    });
-  }
-
-  function dismiss(problem) {
-    var jobs = [];
-    if (problem.mutation_id !== null) jobs.push(store.dismissProblem(problem.mutation_id));
-    if (problem.server_id !== null) jobs.push(sync.api("POST", "/api/sync/quarantine/dismiss", { id: problem.server_id }));
-    return Promise.all(jobs).then(function () { return sync.render(); }).then(refresh);
-  }
-
   function homeView() {
-    return Promise.all([store.records(user), refused(), store.pending(user)]).then(function (got) {
+    return Promise.all([store.records(user), review.refused(user), store.pending(user)]).then(function (got) {
       var records = got[0].filter(function (r) { return r.entity === "observation" && r.view; });
       var waiting = {};
       got[2].forEach(function (row) { waiting[row.id] = (waiting[row.id] || 0) + 1; });
@@ -123,7 +97,8 @@
           })),
         ]));
       }
-      if (got[1].length) parts.push(problemsSection(got[1]));
+      var problems = got[1].filter(function (p) { return !review.isCoaching(p); });
+      if (problems.length) parts.push(review.problemsSection(problems, refresh));
       parts.push(startSection());
       parts.push(h("section", { class: "card", "aria-labelledby": "list-h" }, [
         h("h2", { id: "list-h", text: "Observations" }),
@@ -137,28 +112,6 @@
       ]));
       return parts;
     });
-  }
-
-  function problemsSection(problems) {
-    return h("section", { class: "card", id: "problems", "aria-labelledby": "problems-h" }, [
-      h("h2", { id: "problems-h", text: "Changes the server refused" }),
-      h("p", { text: "These changes were kept but not applied. The reason is given; nothing else waits behind them." }),
-      h("ul", { class: "obs-list" }, problems.map(function (p) {
-        return h("li", {}, [
-          h("span", { class: "prewrap", text: describeOp(p.payload) + ": " + p.reason }),
-          h("button", { type: "button", class: "button secondary", onclick: function () { dismiss(p); }, text: "Dismiss" }),
-        ]);
-      })),
-    ]);
-  }
-
-  function describeOp(payload) {
-    var names = {
-      create_observation: "New observation", update_context: "Lesson details", set_score: "Score",
-      set_evidence: "Evidence", add_note: "Note", set_tally: "Tally", finalize: "Finalize",
-      resolve_conflict: "Conflict choice",
-    };
-    return names[payload.op] || payload.op;
   }
 
   function startSection() {
@@ -398,47 +351,13 @@
     return field;
   }
 
-  function showValue(value) {
-    if (value === null || value === undefined || value === "") return "(empty)";
-    if (typeof value === "object" && "value" in value) return value.not_observed ? "Not observed" : String(value.value);
-    return String(value);
-  }
-
-  function isText(value) { return typeof value === "string" || value === null; }
-
   function conflictsSection(id, view) {
-    var section = h("section", { class: "card conflicts", id: "conflicts", "aria-labelledby": "conflicts-h" }, [
-      h("h2", { id: "conflicts-h", text: "Conflict: needs you" }),
-      h("p", { text: "The same field was changed in two places. The server kept one value; the other is kept here until you choose." }),
-    ]);
-    view.open_conflicts.forEach(function (c) {
-      var name = "choice-" + c.id;
-      var options = [
-        ["server", "Keep the server's value", showValue(c.server_value)],
-        ["client", "Keep the other value", showValue(c.client_value)],
-      ];
-      var text = isText(c.server_value) && isText(c.client_value);
-      var combined = text ? h("textarea", { id: "combined-" + c.id, rows: "4" }) : null;
-      if (combined) combined.value = [c.server_value, c.client_value].filter(Boolean).join("\n\n");
-      var form = h("form", { class: "conflict", method: "get", action: "/capture" }, [
-        h("fieldset", {}, [h("legend", { text: fieldLabel(view, c.field) })].concat(options.map(function (o) {
-          return h("label", { class: "check conflict-option" }, [h("input", { type: "radio", name: name, value: o[0], checked: o[0] === "server" }), h("span", {}, [h("strong", { text: o[1] + ": " }), h("span", { class: "prewrap", text: o[2] })])]);
-        })).concat(combined ? [h("label", { class: "check conflict-option" }, [h("input", { type: "radio", name: name, value: "combined" }), h("strong", { text: "Combine them (edit below)" })]),
-          h("label", { for: "combined-" + c.id, class: "visually-hidden", text: "Combined text" }), combined] : [])),
-        h("p", { class: "meta", text: "The other value came from device " + c.device_id + " (" + shortDate(c.created_at) + ")." }),
-        h("button", { type: "submit", class: "button primary", text: "Save my choice" }),
-      ]);
-      if (combined) combined.addEventListener("input", function () { form.querySelector("input[value=combined]").checked = true; });
-      form.addEventListener("submit", function (event) {
-        event.preventDefault();
-        var choice = form.querySelector("input[name='" + name + "']:checked").value;
-        var payload = { op: "resolve_conflict", conflict_id: c.id, choice: choice };
-        if (choice === "combined") payload.value = combined.value;
-        save(id, payload, form).then(refresh);
-      });
-      section.appendChild(form);
+    return review.conflictsSection({
+      conflicts: view.open_conflicts,
+      label: function (field) { return fieldLabel(view, field); },
+      action: "/capture",
+      choose: function (payload, form) { return save(id, payload, form).then(refresh); },
     });
-    return section;
   }
 
   // --- Rendering ------------------------------------------------------------------------------

@@ -12,6 +12,7 @@
   var store = Cadence.store;
   var sync = Cadence.sync;
   var ui = Cadence.ui;
+  var review = Cadence.review;
   var h = ui.h, field = ui.field, showErrors = ui.showErrors, typed = ui.typed, dayName = ui.dayName;
   var DAY = 86400000;
   var CYCLE_DAYS = 42;
@@ -21,7 +22,17 @@
     ["will_try", "What will we try?"],
     ["look_for_next", "What will we look for next time?"],
   ];
+  var FIELD_LABELS = {
+    goal: "Goal", evidence_plan: "Evidence that will show progress", start_date: "Starts", end_date: "Ends",
+    status: "Status", summary_progress: "Progress (the teacher's words)", focus_rubric_id: "Focus practice",
+    focus_dimension_id: "Focus practice", shared: "Shared with the principal", date: "Date", kind: "Kind of meeting",
+    student_work: "Student work we looked at", notes: "Notes", observation_id: "Linked observation",
+    text: "Next step", owner: "Who will do it", due_date: "Due",
+  };
+  PROMPTS.forEach(function (p) { FIELD_LABELS[p[0]] = p[1]; });
   var root = null;
+  var refusedWrites = [];
+  var scrolled = false;
   var boot = null;
   var user = null;
   var data = null;
@@ -108,6 +119,15 @@
     var parts = [h("h1", { text: "This week" }), h("p", { class: "lede", text: dayName(now) + ". One check-in a week with each teacher." })];
     if (!boot) return needsBoot("This week");
     if (!boot.caseload.length) return parts.concat([h("p", { class: "card", text: "No teachers are assigned to you right now." })]);
+    var conflicted = conflictLinks();
+    if (conflicted.length) {
+      parts.push(h("section", { class: "card", id: "conflicts", "aria-labelledby": "conflicts-h" }, [
+        h("h2", { id: "conflicts-h", text: "Conflict: needs you" }),
+        h("p", { text: "Two devices changed the same thing. Both values are kept until you choose." }),
+        h("ul", { class: "link-list" }, conflicted),
+      ]));
+    }
+    if (refusedWrites.length) parts.push(review.problemsSection(refusedWrites, refresh));
     parts.push(h("ul", { class: "tiles week", "aria-label": "Teachers this week" }, boot.caseload.map(function (t) { return teacherCard(t, now); })));
     return parts;
   }
@@ -136,12 +156,51 @@
       })));
     }
     lines.push(h("p", { class: "week-line", text: observed ? "Last observed " + ui.shortDate(observed) : "Not observed yet" }));
-    var actions = h("p", { class: "actions" }, cycle ? [
-      h("a", { class: "button primary", href: "/week?check_in=new&cycle=" + cycle.id, text: "Start this week's check-in with " + t.name.split(" ")[0] }),
+    var first = t.name.split(" ")[0];
+    var actions = h("p", { class: "actions" }, (cycle ? [
+      h("a", { class: "button primary", href: "/week?check_in=new&cycle=" + cycle.id, text: "Start this week's check-in with " + first }),
       h("a", { class: "button secondary", href: "/week?cycle=" + cycle.id, text: "Open the cycle" }),
-    ] : [h("a", { class: "button primary", href: "/week?new_cycle=1&teacher=" + t.teacher_id, text: "Start a cycle with " + t.name.split(" ")[0] })]);
+    ] : [h("a", { class: "button primary", href: "/week?new_cycle=1&teacher=" + t.teacher_id, text: "Start a cycle with " + first })]).concat([
+      h("a", { class: "button secondary", href: "/capture?new=1&teacher=" + t.teacher_id, text: "Observe " + first }),
+    ]));
     lines.push(actions);
     return h("li", { class: "tile" }, lines);
+  }
+
+  function hasConflicts(r) { return !!(r.open_conflicts && r.open_conflicts.length); }
+
+  // Where each cycle, check-in or commitment with an open conflict is resolved.
+  function conflictLinks() {
+    var links = [];
+    data.cycle.filter(hasConflicts).forEach(function (c) {
+      links.push(h("li", {}, [h("a", { href: "/week?cycle=" + c.id + "#conflicts", text: "Cycle with " + teacherName(c.teacher_id) })]));
+    });
+    data.check_in.filter(hasConflicts).forEach(function (c) {
+      var cycle = data.cycle.find(function (x) { return x.id === c.cycle_id; });
+      links.push(h("li", {}, [h("a", { href: "/week?check_in=" + c.id + "#conflicts", text: "Check-in of " + dayName(c.date) + (cycle ? " with " + teacherName(cycle.teacher_id) : "") })]));
+    });
+    data.commitment.filter(hasConflicts).forEach(function (c) {
+      links.push(h("li", {}, [h("a", { href: "/week?cycle=" + c.cycle_id + "#conflicts", text: "Commitment: " + c.text })]));
+    });
+    return links;
+  }
+
+  // The conflicts of these records (a cycle and its commitments, or a check-in), resolved
+  // by a synced write to the record each belongs to.
+  function conflictsOf(entity, records, where) {
+    var forms = [];
+    records.filter(hasConflicts).forEach(function (r) {
+      forms.push(review.conflictsSection({
+        conflicts: r.open_conflicts,
+        label: function (name) {
+          var label = name.indexOf("reflection") === 0 ? "The teacher's reflection" : FIELD_LABELS[name] || name;
+          return entity === "commitment" ? "Commitment “" + r.text + "”: " + label : label;
+        },
+        action: "/week",
+        choose: function (payload, form) { return save([{ entity: entity, id: r.id, payload: payload }], form).then(refresh); },
+      }));
+    });
+    return forms;
   }
 
   function daysAgo(day, now) {
@@ -217,9 +276,11 @@
       });
       section.appendChild(finish);
     }
+    var commitments = data.commitment.filter(function (c) { return c.cycle_id === id; });
     return [
       crumbs(),
       h("h1", { text: teacherName(cycle.teacher_id) + ": " + focusLabel(cycle) }),
+    ].concat(conflictsOf("cycle", [cycle]), conflictsOf("commitment", commitments), [
       section,
       h("p", { class: "actions" }, [h("a", { class: "button primary", href: "/week?check_in=new&cycle=" + id, text: "Start this week's check-in" })]),
       commitmentsSection("Open commitments", open, h("section")),
@@ -229,7 +290,7 @@
           return h("li", {}, [h("a", { href: "/week?check_in=" + c.id, text: dayName(c.date) + ": " + kindLabel(c.kind) })]);
         })) : h("p", { class: "meta", text: "No check-ins yet." }),
       ]),
-    ];
+    ]);
   }
 
   function commitmentsSection(title, list, where) {
@@ -353,13 +414,14 @@
       crumbs([" · ", h("a", { href: "/week?cycle=" + cycle.id, text: "Cycle" })]),
       h("h1", { text: "Check-in with " + teacherName(cycle.teacher_id) }),
       h("p", { class: "lede", text: dayName(checkIn.date) + " · " + kindLabel(checkIn.kind) }),
+    ].concat(conflictsOf("check_in", [checkIn]), [
       linked ? h("p", {}, [h("a", { href: "/capture?obs=" + linked.id, text: "Linked observation: " + ui.shortDate(linked.observed_at) })]) : null,
       box,
       commitmentsSection("Commitments made here", made, box),
       commitmentsSection("Carried over from earlier check-ins", carried, box),
       h("section", { class: "card", "aria-labelledby": "reflection-h" }, [h("h2", { id: "reflection-h", text: "The teacher's reflection" })].concat(
         reflections.length ? reflections : [h("p", { class: "meta", text: "The teacher has not written a reflection on this check-in yet." })])),
-    ];
+    ]);
   }
 
   // --- Rendering ------------------------------------------------------------------------------
@@ -372,12 +434,21 @@
   function refresh() {
     var p = ui.params();
     if ((p.get("new_cycle") || p.get("check_in") === "new") && root.querySelector("form")) return Promise.resolve();
-    return load().then(function () {
+    var onWeek = !p.get("new_cycle") && !p.get("check_in") && !p.get("cycle");
+    var problems = onWeek ? review.refused(user) : Promise.resolve(refusedWrites);
+    return Promise.all([load(), problems]).then(function (got) {
+      refusedWrites = got[1].filter(review.isCoaching);
       var parts = p.get("new_cycle") ? newCycleView() : p.get("check_in") === "new" ? newCheckInView()
         : p.get("check_in") ? checkInView() : p.get("cycle") ? cycleView() : weekView();
       var focused = document.activeElement && root.contains(document.activeElement) ? document.activeElement.id : null;
       root.replaceChildren.apply(root, parts.filter(Boolean));
+      root.setAttribute("data-ready", "1");  // the tablet's copy is showing (tests wait on it)
       if (focused && document.getElementById(focused)) document.getElementById(focused).focus();
+      else if (location.hash && !scrolled) {  // e.g. #conflicts, once the view is drawn
+        scrolled = true;
+        var target = document.getElementById(location.hash.slice(1));
+        if (target) target.scrollIntoView();
+      }
     });
   }
 

@@ -22,6 +22,7 @@ const PRECACHE = [
   "/static/js/sync.js",
   "/static/js/app.js",
   "/static/js/ui.js",
+  "/static/js/review.js",
   "/static/js/capture.js",
   "/static/js/coaching.js",
   "/static/js/observe.js",

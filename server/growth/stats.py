@@ -1,0 +1,261 @@
+"""Program-evaluation numbers (docs/growth.md): baseline vs end of year, cohorts, IQA high-level
+share, and the small-cell rule. Pure functions on plain numbers; scipy and statsmodels compute,
+this module only chooses, checks and words."""
+
+import math
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal, TypeVar
+
+import numpy as np
+from scipy import stats
+from statsmodels.stats.proportion import proportion_confint
+
+from server.growth.outcome import TooFewObservations, count_words
+
+MIN_TEACHERS = 5
+IQA_HIGH_LEVEL = 3.0
+CONFIDENCE = 0.95
+
+T = TypeVar("T")
+K = TypeVar("K", bound=Hashable)
+
+
+# --- baseline vs end of year ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PairedComparison:
+    """Baseline vs end of year for the teachers scored at both (one pair per teacher).
+
+    `d_z` is Cohen's d for paired data: mean change / SD of the changes (= t / sqrt(n)).
+    A statistic is None when it is undefined: t, its p and d_z when every teacher changed by
+    the same amount; the Wilcoxon test when no teacher changed at all.
+    """
+
+    n: int
+    baseline_mean: float
+    baseline_sd: float
+    end_mean: float
+    end_sd: float
+    mean_change: float
+    sd_change: float
+    t: float | None
+    df: int
+    p_t: float | None
+    wilcoxon_statistic: float | None
+    p_wilcoxon: float | None
+    d_z: float | None
+
+
+def pair_up(baseline: Mapping[K, float], end: Mapping[K, float]) -> tuple[list[float], list[float]]:
+    """The teachers scored at both times, in a stable order: (baseline scores, end scores)."""
+    both = [key for key in baseline if key in end]
+    return [baseline[key] for key in both], [end[key] for key in both]
+
+
+def paired_comparison(
+    baseline: Sequence[float], end: Sequence[float]
+) -> PairedComparison | TooFewObservations:
+    """Paired t-test, Wilcoxon signed-rank test and d_z; `baseline[i]` and `end[i]` are the
+    same teacher's scores."""
+    if len(baseline) != len(end):
+        raise ValueError("baseline and end must hold one score per teacher each, in pairs")
+    before = np.asarray(baseline, dtype=float)
+    after = np.asarray(end, dtype=float)
+    if not (np.all(np.isfinite(before)) and np.all(np.isfinite(after))):
+        raise ValueError("scores must be finite numbers")
+    n = len(before)
+    if n < 2:
+        return TooFewObservations(
+            "A baseline to end-of-year comparison needs at least two teachers scored at both "
+            f"times; there {'is' if n == 1 else 'are'} {count_words(n, 'teacher')}."
+        )
+    change = after - before
+    sd_change = float(np.std(change, ddof=1))
+    t: float | None = None
+    p_t: float | None = None
+    d_z: float | None = None
+    if sd_change > 0:
+        test = stats.ttest_rel(after, before)
+        t, p_t = float(test.statistic), float(test.pvalue)
+        d_z = float(np.mean(change)) / sd_change
+    w_stat: float | None = None
+    p_w: float | None = None
+    if np.any(change != 0):
+        wilcoxon = stats.wilcoxon(after, before)
+        w_stat, p_w = float(wilcoxon.statistic), float(wilcoxon.pvalue)
+    return PairedComparison(
+        n=n,
+        baseline_mean=float(np.mean(before)),
+        baseline_sd=float(np.std(before, ddof=1)),
+        end_mean=float(np.mean(after)),
+        end_sd=float(np.std(after, ddof=1)),
+        mean_change=float(np.mean(change)),
+        sd_change=sd_change,
+        t=t,
+        df=n - 1,
+        p_t=p_t,
+        wilcoxon_statistic=w_stat,
+        p_wilcoxon=p_w,
+        d_z=d_z,
+    )
+
+
+def format_p(p: float) -> str:
+    """APA-style thresholds below .05, two decimals above: 'p < .01', 'p = .23'."""
+    for threshold in (0.001, 0.01, 0.05):
+        if p < threshold:
+            return f"p < {_no_leading_zero(f'{threshold:g}')}"
+    return f"p = {_no_leading_zero(f'{p:.2f}')}"
+
+
+def describe_change(
+    comparison: PairedComparison,
+    *,
+    dimension: str,
+    who: str = "Teachers",
+    test: Literal["t", "wilcoxon"] = "t",
+    decimals: int = 1,
+) -> str:
+    """One plain sentence, e.g. "Teachers in the 2024 cohort improved on 'Pose purposeful
+    questions' by 0.6 points, d = 0.8, p < .01, n = 14." The p-value is the paired t-test's
+    unless `test="wilcoxon"`; d is d_z."""
+    change = round(comparison.mean_change, decimals)
+    amount = f"{abs(change):.{decimals}f} points"
+    if change > 0:
+        head = f"{who} improved on '{dimension}' by {amount}"
+    elif change < 0:
+        head = f"{who} declined on '{dimension}' by {amount}"
+    else:
+        head = f"{who} showed no change on '{dimension}' ({amount})"
+    parts = [head]
+    if comparison.d_z is None:
+        parts.append("the same change for every teacher")
+    else:
+        parts.append(f"d = {_signed(comparison.d_z, decimals)}")
+    p = comparison.p_wilcoxon if test == "wilcoxon" else comparison.p_t
+    if p is not None:
+        parts.append(format_p(p) + (" (Wilcoxon signed-rank)" if test == "wilcoxon" else ""))
+    parts.append(f"n = {comparison.n}")
+    return ", ".join(parts) + "."
+
+
+# --- cohorts -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CohortComparison:
+    """Mann-Whitney U between two cohorts (usually of each teacher's change).
+
+    `u` is the U statistic of the first cohort; `rank_biserial` = 2U/(n1*n2) - 1, from -1 (every
+    first-cohort value below every second-cohort value) to 1 (every one above).
+    """
+
+    n_first: int
+    n_second: int
+    median_first: float
+    median_second: float
+    mean_first: float
+    mean_second: float
+    u: float
+    p: float
+    rank_biserial: float
+
+
+def compare_cohorts(
+    first: Sequence[float], second: Sequence[float]
+) -> CohortComparison | TooFewObservations:
+    a = np.asarray(first, dtype=float)
+    b = np.asarray(second, dtype=float)
+    if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
+        raise ValueError("scores must be finite numbers")
+    if len(a) < 2 or len(b) < 2:
+        return TooFewObservations(
+            "Comparing two cohorts needs at least two teachers in each; there are "
+            f"{count_words(len(a), 'teacher')} and {count_words(len(b), 'teacher')}."
+        )
+    test = stats.mannwhitneyu(a, b, alternative="two-sided")
+    u = float(test.statistic)
+    return CohortComparison(
+        n_first=len(a),
+        n_second=len(b),
+        median_first=float(np.median(a)),
+        median_second=float(np.median(b)),
+        mean_first=float(np.mean(a)),
+        mean_second=float(np.mean(b)),
+        u=u,
+        p=float(test.pvalue),
+        rank_biserial=2 * u / (len(a) * len(b)) - 1,
+    )
+
+
+# --- IQA: share of lessons at high level ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HighLevelShare:
+    """Lessons scored at or above the high-level threshold (IQA: 3 or 4), with a Wilson 95%
+    interval for the share."""
+
+    n: int
+    n_high: int
+    share: float
+    ci_low: float
+    ci_high: float
+
+
+def high_level_share(
+    scores: Iterable[float | None], *, threshold: float = IQA_HIGH_LEVEL
+) -> HighLevelShare | TooFewObservations:
+    """`scores` holds one score per lesson; None (not observed) is left out."""
+    scored = [s for s in scores if s is not None]
+    if any(not math.isfinite(s) for s in scored):
+        raise ValueError("scores must be finite numbers")
+    if not scored:
+        return TooFewObservations("No lesson was scored on this dimension.")
+    n_high = sum(1 for s in scored if s >= threshold)
+    low, high = proportion_confint(n_high, len(scored), alpha=1 - CONFIDENCE, method="wilson")
+    return HighLevelShare(
+        n=len(scored),
+        n_high=n_high,
+        share=n_high / len(scored),
+        ci_low=float(low),
+        ci_high=float(high),
+    )
+
+
+# --- small cells ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Suppressed:
+    """An aggregate not shown because its group is too small; `reason` is fit to display."""
+
+    reason: str
+
+
+def suppress_small_cell(
+    value: T, *, teachers: Iterable[Hashable] | int, minimum: int = MIN_TEACHERS
+) -> T | Suppressed:
+    """`value` when it summarizes at least `minimum` distinct teachers, else Suppressed.
+
+    `teachers` is the teachers behind the value (ids, counted once each) or their number.
+    The reason never says how many teachers there were.
+    """
+    n = teachers if isinstance(teachers, int) else len(set(teachers))
+    if n >= minimum:
+        return value
+    return Suppressed(
+        f"Not shown: this group has fewer than {minimum} teachers, and a number for so few "
+        "could reveal an individual teacher."
+    )
+
+
+def _no_leading_zero(text: str) -> str:
+    return text[1:] if text.startswith("0.") else text
+
+
+def _signed(value: float, decimals: int) -> str:
+    text = f"{value:.{decimals}f}"
+    return text[1:] if float(text) == 0 and text.startswith("-") else text

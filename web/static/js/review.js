@@ -1,0 +1,121 @@
+// What needs the coach after a sync, shared by the observation screen and the coach's week:
+// changes the server refused (kept, with the reason) and conflicts (two values of one field,
+// resolved by a synced resolve_conflict write). Text from people is only set with textContent.
+(function () {
+  "use strict";
+  var Cadence = window.Cadence;
+  var store = Cadence.store;
+  var sync = Cadence.sync;
+  var ui = Cadence.ui;
+  var h = ui.h, shortDate = ui.shortDate;
+
+  var OP_NAMES = {
+    create_observation: "New observation", update_context: "Lesson details", set_score: "Score",
+    set_evidence: "Evidence", add_note: "Note", set_tally: "Tally", finalize: "Finalize",
+    resolve_conflict: "Conflict choice",
+    create_cycle: "New coaching cycle", update_cycle: "Cycle change", share_summary: "Sharing the summary",
+    create_check_in: "New check-in", update_check_in: "Check-in change",
+    add_check_in_reflection: "Reflection", create_commitment: "New commitment",
+    update_commitment: "Commitment change",
+  };
+
+  var COACHING_OPS = ["create_cycle", "update_cycle", "share_summary", "create_check_in", "update_check_in",
+    "add_check_in_reflection", "create_commitment", "update_commitment"];
+
+  function describeOp(payload) { return OP_NAMES[payload.op] || payload.op; }
+
+  // A refused write of a coaching cycle (shown on the week) rather than of an observation.
+  function isCoaching(problem) {
+    return ["cycle", "check_in", "commitment"].indexOf(problem.entity) >= 0 || COACHING_OPS.indexOf(problem.payload.op) >= 0;
+  }
+
+  // Refused writes: the server's list (every device of this person) when it can be reached,
+  // plus this tablet's own (which also covers offline).
+  function refused(user) {
+    var fromServer = navigator.onLine
+      ? sync.api("GET", "/api/sync/quarantine").then(function (r) { return r.ok ? r.json() : []; }, function () { return []; })
+      : Promise.resolve([]);
+    return Promise.all([store.problems(user), fromServer, store.deviceId()]).then(function (got) {
+      var device = got[2];
+      var list = got[1].map(function (q) {
+        return { server_id: q.id, mutation_id: q.device_id === device ? q.mutation_id : null, entity: q.payload && q.payload.entity, payload: (q.payload && q.payload.payload) || {}, reason: q.reason };
+      });
+      got[0].forEach(function (p) {
+        if (!list.some(function (q) { return q.mutation_id === p.mutation_id; })) {
+          list.push({ server_id: null, mutation_id: p.mutation_id, entity: p.entity, payload: p.payload, reason: p.reason });
+        }
+      });
+      return list;
+    });
+  }
+
+  function dismiss(problem) {
+    var jobs = [];
+    if (problem.mutation_id !== null) jobs.push(store.dismissProblem(problem.mutation_id));
+    if (problem.server_id !== null) jobs.push(sync.api("POST", "/api/sync/quarantine/dismiss", { id: problem.server_id }));
+    return Promise.all(jobs).then(function () { return sync.render(); });
+  }
+
+  // The refused writes, each with its reason and a Dismiss button (then `after` runs).
+  function problemsSection(problems, after) {
+    return h("section", { class: "card", id: "problems", "aria-labelledby": "problems-h" }, [
+      h("h2", { id: "problems-h", text: "Changes the server refused" }),
+      h("p", { text: "These changes were kept but not applied. The reason is given; nothing else waits behind them." }),
+      h("ul", { class: "obs-list" }, problems.map(function (p) {
+        return h("li", {}, [
+          h("span", { class: "prewrap", text: describeOp(p.payload) + ": " + p.reason }),
+          h("button", { type: "button", class: "button secondary", onclick: function () { dismiss(p).then(after); }, text: "Dismiss" }),
+        ]);
+      })),
+    ]);
+  }
+
+  function showValue(value) {
+    if (value === null || value === undefined || value === "") return "(empty)";
+    if (typeof value === "boolean") return value ? "Yes" : "No";
+    if (typeof value === "object" && "value" in value) return value.not_observed ? "Not observed" : String(value.value);
+    return String(value);
+  }
+
+  function isText(value) { return typeof value === "string" || value === null; }
+
+  // One form per open conflict: keep the server's value, the other one, or (for text) a
+  // combination. options: conflicts, label(field) -> the field's name, action (the form's
+  // no-script target), choose(payload, form) -> a promise (saves the resolve_conflict write).
+  function conflictsSection(options) {
+    var section = h("section", { class: "card conflicts", id: "conflicts", "aria-labelledby": "conflicts-h" }, [
+      h("h2", { id: "conflicts-h", text: "Conflict: needs you" }),
+      h("p", { text: "The same field was changed in two places. The server kept one value; the other is kept here until you choose." }),
+    ]);
+    options.conflicts.forEach(function (c) {
+      var name = "choice-" + c.id;
+      var choices = [
+        ["server", "Keep the server's value", showValue(c.server_value)],
+        ["client", "Keep the other value", showValue(c.client_value)],
+      ];
+      var text = isText(c.server_value) && isText(c.client_value);
+      var combined = text ? h("textarea", { id: "combined-" + c.id, rows: "4" }) : null;
+      if (combined) combined.value = [c.server_value, c.client_value].filter(Boolean).join("\n\n");
+      var form = h("form", { class: "conflict", method: "get", action: options.action }, [
+        h("fieldset", {}, [h("legend", { text: options.label(c.field) })].concat(choices.map(function (o) {
+          return h("label", { class: "check conflict-option" }, [h("input", { type: "radio", name: name, value: o[0], checked: o[0] === "server" }), h("span", {}, [h("strong", { text: o[1] + ": " }), h("span", { class: "prewrap", text: o[2] })])]);
+        })).concat(combined ? [h("label", { class: "check conflict-option" }, [h("input", { type: "radio", name: name, value: "combined" }), h("strong", { text: "Combine them (edit below)" })]),
+          h("label", { for: "combined-" + c.id, class: "visually-hidden", text: "Combined text" }), combined] : [])),
+        h("p", { class: "meta", text: "The other value came from device " + c.device_id + " (" + shortDate(c.created_at) + ")." }),
+        h("button", { type: "submit", class: "button primary", text: "Save my choice" }),
+      ]);
+      if (combined) combined.addEventListener("input", function () { form.querySelector("input[value=combined]").checked = true; });
+      form.addEventListener("submit", function (event) {
+        event.preventDefault();
+        var choice = form.querySelector("input[name='" + name + "']:checked").value;
+        var payload = { op: "resolve_conflict", conflict_id: c.id, choice: choice };
+        if (choice === "combined") payload.value = combined.value;
+        options.choose(payload, form);
+      });
+      section.appendChild(form);
+    });
+    return section;
+  }
+
+  Cadence.review = { describeOp: describeOp, isCoaching: isCoaching, refused: refused, problemsSection: problemsSection, conflictsSection: conflictsSection };
+})();
