@@ -201,9 +201,14 @@ def test_bad_input_is_shown_in_place_and_nothing_is_saved(
     assert page.url.endswith("/week?new_cycle=1")  # still on the form, nothing saved
     assert page.get_by_label("Teacher").input_value() != ""  # the choices are kept
 
-    week.open()
-    card = week.teacher_card(TEACHER)
-    card.get_by_role("link", name="Start this week's check-in", exact=False).click()
+    # Corrected, the same form starts the cycle.
+    page.get_by_label("Focus practice").select_option(label=FOCUS)
+    page.get_by_label("Goal for student learning").fill("Every student writes one why-sentence")
+    page.get_by_label("Starts").fill(date.today().isoformat())
+    page.get_by_label("Ends").fill((date.today() + timedelta(days=42)).isoformat())
+    page.get_by_role("button", name="Start the cycle").click()
+    page.wait_for_url("**/week?cycle=*")
+    week.ready().page.get_by_role("link", name="Start this week's check-in").click()
     week.ready()
     row = page.locator("fieldset.commitment-row[data-row='1']")
     row.get_by_label("Next step").fill("Share the exit tickets")
@@ -211,6 +216,7 @@ def test_bad_input_is_shown_in_place_and_nothing_is_saved(
     assert week.field_error("kind") == "Choose the kind of meeting."
     assert week.field_error("owner-1") == "Choose who owns this commitment."
     assert row.get_by_label("Next step").input_value() == "Share the exit tickets"
+    _shoot(page, "check-in-errors")
 
 
 @pytest.mark.parametrize(

@@ -157,10 +157,13 @@
     }
     lines.push(h("p", { class: "week-line", text: observed ? "Last observed " + ui.shortDate(observed) : "Not observed yet" }));
     var first = t.name.split(" ")[0];
-    var actions = h("p", { class: "actions" }, (cycle ? [
+    var started = cycle && cycle.start_date <= now;
+    if (cycle && !started) lines.splice(4, 0, h("p", { class: "week-line", text: "The cycle starts " + dayName(cycle.start_date) }));
+    var actions = h("p", { class: "actions" }, (started ? [
       h("a", { class: "button primary", href: "/week?check_in=new&cycle=" + cycle.id, text: "Start this week's check-in with " + first }),
       h("a", { class: "button secondary", href: "/week?cycle=" + cycle.id, text: "Open the cycle" }),
-    ] : [h("a", { class: "button primary", href: "/week?new_cycle=1&teacher=" + t.teacher_id, text: "Start a cycle with " + first })]).concat([
+    ] : cycle ? [h("a", { class: "button primary", href: "/week?cycle=" + cycle.id, text: "Open the cycle" })]
+      : [h("a", { class: "button primary", href: "/week?new_cycle=1&teacher=" + t.teacher_id, text: "Start a cycle with " + first })]).concat([
       h("a", { class: "button secondary", href: "/capture?new=1&teacher=" + t.teacher_id, text: "Observe " + first }),
     ]));
     lines.push(actions);
