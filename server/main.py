@@ -11,9 +11,13 @@ from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
 from server.accounts.routes import router as accounts_router
+from server.coaching.report_routes import router as coaching_reports_router
+from server.coaching.routes import router as coaching_router
 from server.config import ROOT, Settings, get_settings
 from server.db import make_engine
 from server.deps import Forbidden, NotAuthenticated
+from server.growth import service as growth_service
+from server.growth.routes import router as growth_router
 from server.observations.routes import router as observations_router
 from server.observations.write_routes import router as observation_writes_router
 from server.pwa import service as pwa_service
@@ -76,11 +80,16 @@ def install_error_handlers(app: FastAPI) -> None:
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """On start (every worker): register the rubric files, shipped and the district's."""
+    """On start (every worker): register the rubric files, shipped and the district's, and
+    start the growth pages' refit thread (stopped on shutdown)."""
     await run_in_threadpool(
         rubrics_service.sync_at_startup, engine=app.state.engine, settings=app.state.settings
     )
-    yield
+    growth_service.start_fit_worker()
+    try:
+        yield
+    finally:
+        await run_in_threadpool(growth_service.stop_fit_worker)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -107,6 +116,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         rubrics_router,
         observations_router,
         observation_writes_router,
+        coaching_router,
+        coaching_reports_router,
+        growth_router,
         sync_router,
         pwa_router,
     ):

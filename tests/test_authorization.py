@@ -1,6 +1,8 @@
 """The authorization matrix: every route x every role is allowed, 403, or a redirect to login.
 
-A new route fails `test_every_route_is_in_the_matrix` until it is classified here.
+A new route fails `test_every_route_is_in_the_matrix` until it is classified here. The
+coaching routes are also tried as a coach of another pair and a teacher of another coach
+(PAIR_ROLES): the trust wall keeps a pair's cycle from everyone outside it.
 """
 
 from dataclasses import dataclass
@@ -20,6 +22,9 @@ from tests.conftest import csrf_from, login
 from tests.factories import (
     PASSWORD,
     create_assignment,
+    create_check_in,
+    create_commitment,
+    create_cycle,
     create_district,
     create_observation,
     create_rubric_version,
@@ -37,6 +42,9 @@ PRINCIPAL = "principal"  # principal of the school the ids belong to
 OTHER_PRINCIPAL = "other_principal"  # principal of another school in the district
 ADMIN = "district_admin"
 ROLES = [ANON, NO_ROLE, TEACHER, COACH, PRINCIPAL, OTHER_PRINCIPAL, ADMIN]
+OTHER_COACH = "other_coach"  # coaches OTHER_TEACHER at the same school, not TEACHER
+OTHER_TEACHER = "other_teacher"  # a teacher at the same school, coached by OTHER_COACH
+PAIR_ROLES = [OTHER_COACH, OTHER_TEACHER]
 SIGNED_IN = set(ROLES) - {ANON}
 SCHOOL_ADMINS = {PRINCIPAL, ADMIN}  # people who manage the school in the URL
 ANY_ADMIN = {PRINCIPAL, OTHER_PRINCIPAL, ADMIN}  # pages scoped to the viewer's own schools
@@ -115,6 +123,36 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("GET", "/offline"): set(ROLES),
     ("GET", "/capture"): {COACH},
     ("GET", "/week"): {COACH},
+    # Coaching: the world's cycle belongs to COACH and TEACHER (a check-in, a commitment).
+    # The teacher writes the reflection, the progress and the sharing; either member of the
+    # pair a commitment's status. The school's coaching page is its principal's (a district
+    # admin reads content only through the audited export).
+    ("GET", "/coaching/cycles/{cycle_id}"): {COACH, TEACHER},
+    ("POST", "/coaching/check-ins/{check_in_id}/reflection"): {TEACHER},
+    ("POST", "/coaching/cycles/{cycle_id}/progress"): {TEACHER},
+    ("POST", "/coaching/cycles/{cycle_id}/share"): {TEACHER},
+    ("POST", "/coaching/commitments/{commitment_id}/status"): {COACH, TEACHER},
+    ("GET", "/schools/{school_id}/coaching"): {PRINCIPAL},
+    ("GET", "/admin/coaching-export"): {ADMIN},
+    ("POST", "/admin/coaching-export"): {ADMIN},
+    ("GET", "/admin/audit"): {ADMIN},
+    # Growth: a teacher's page is theirs, their current coach's, and their principal's only
+    # once they share it (the world's roster teacher has no login and shares nothing, so only
+    # COACH, who coaches them, may open it, and nobody may flip their sharing). The summaries
+    # are aggregates: the school's for its principal and the district admin, the district's
+    # and the score export for the district admin.
+    ("GET", "/teachers/{teacher_id}/growth"): {COACH},
+    ("POST", "/teachers/{teacher_id}/growth/share"): set(),
+    ("GET", "/schools/{school_id}/summary"): SCHOOL_ADMINS,
+    ("GET", "/district/summary"): {ADMIN},
+    ("GET", "/admin/exports"): {ADMIN},
+    ("POST", "/admin/exports/scores.csv"): {ADMIN},
+}
+# Tried with PAIR_ROLES too; a role not listed in MATRIX for them gets 403 like any other.
+PAIR_ROUTES: dict[tuple[str, str], set[str]] = {
+    **{route: set() for route in MATRIX if "coaching" in route[1] or route[1] == "/admin/audit"},
+    ("GET", "/my-coaching"): {OTHER_TEACHER},
+    ("GET", "/teachers/{teacher_id}/growth"): set(),
 }
 API_HEADERS = {"X-Cadence-Sync": "1", "Origin": "http://testserver"}
 
@@ -140,7 +178,7 @@ def test_every_route_is_in_the_matrix(settings: Settings) -> None:
 
 @dataclass
 class World:
-    ids: dict[str, object]  # ints, and the observation's UUID
+    ids: dict[str, object]  # ints, and the observation's and coaching UUIDs
     emails: dict[str, str]
 
 
@@ -172,6 +210,12 @@ def build_world(session: Session, settings: Settings) -> World:
             email="admin@example.org",
         ),
     }
+    users[OTHER_COACH] = create_user(
+        session, settings, role=Role.coach, school=school, email="othercoach@example.org"
+    )
+    users[OTHER_TEACHER] = create_user(
+        session, settings, role=Role.teacher, school=school, email="otherteacher@example.org"
+    )
     emails = {role: user.email for role, user in users.items()}
     subject = create_user(
         session, settings, role=Role.teacher, school=school, email="subject@example.org"
@@ -187,6 +231,14 @@ def build_world(session: Session, settings: Settings) -> World:
     observation = create_observation(
         session, users[COACH], observed, [rubric], shared_with_teacher=True
     )
+    # The pair's cycle (COACH and TEACHER), and another pair's (OTHER_COACH, OTHER_TEACHER).
+    cycle = create_cycle(session, users[COACH], observed, start=year.start_date)
+    check_in = create_check_in(session, users[COACH], cycle, on=year.start_date)
+    commitment = create_commitment(session, users[COACH], check_in)
+    theirs = roster_service.teacher_for_user(session=session, user_id=users[OTHER_TEACHER].id)  # type: ignore[arg-type]
+    assert theirs is not None
+    create_assignment(session, users[OTHER_COACH], theirs, year)
+    create_cycle(session, users[OTHER_COACH], theirs, start=year.start_date)
     session.commit()
     ids = {
         "school_id": school.id,
@@ -195,13 +247,20 @@ def build_world(session: Session, settings: Settings) -> World:
         "membership_id": membership.id,
         "assignment_id": assignment.id,
         "observation_id": observation.id,
+        "cycle_id": cycle.id,
+        "check_in_id": check_in.id,
+        "commitment_id": commitment.id,
         "rubric_id": "iqa-math",
         "version": "2026.1",
     }
     return World(ids={k: v for k, v in ids.items() if v is not None}, emails=emails)
 
 
-CASES = [(method, path, role) for (method, path) in sorted(MATRIX) for role in ROLES]
+CASES = [
+    (method, path, role)
+    for (method, path) in sorted(MATRIX)
+    for role in ROLES + (PAIR_ROLES if (method, path) in PAIR_ROUTES else [])
+]
 
 
 @pytest.mark.parametrize(
@@ -226,7 +285,7 @@ def test_route_access(
         token = csrf_from(client.get("/login" if role == ANON else "/", follow_redirects=True).text)
         response = client.post(url, data={"csrf_token": token}, follow_redirects=False)
 
-    allowed = role in MATRIX[(method, path)]
+    allowed = role in MATRIX[(method, path)] | PAIR_ROUTES.get((method, path), set())
     location = response.headers.get("location", "")
     if allowed:
         assert response.status_code not in (401, 403), response.text[:300]

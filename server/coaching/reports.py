@@ -2,15 +2,17 @@
 summaries teachers chose to share, the district admin's audited export, and the audit log.
 docs/coaching.md."""
 
+import csv
+import io
 import uuid
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, or_, select
 
-from server.accounts.models import Role, User
+from server.accounts.models import Membership, Role, User
 from server.accounts.service import Viewer
 from server.audit import service as audit_service
 from server.audit.models import AuditEvent
@@ -276,3 +278,95 @@ def audit_events(
         session=session, entity=entity, entity_id=entity_id, user_id=user_id, action=action,
         limit=limit,
     )  # fmt: skip
+
+
+# --- For the pages: the dosage as a table, the export as CSV, the district's audit log -------
+
+
+@dataclass(frozen=True)
+class DosageTable:
+    """principal_dosage as a table: one row per teacher, one column per month."""
+
+    months: list[str]  # "YYYY-MM", oldest first
+    teachers: list[tuple[str, list[DosageRow]]]  # (name, the months' rows in order), by name
+
+
+def dosage_table(*, rows: list[DosageRow]) -> DosageTable:
+    months = list(dict.fromkeys(r.month for r in rows))
+    by_teacher: dict[int, list[DosageRow]] = {}
+    for row in rows:
+        by_teacher.setdefault(row.teacher_id, []).append(row)
+    teachers = [(cells[0].teacher_name, cells) for cells in by_teacher.values()]
+    return DosageTable(months=months, teachers=teachers)
+
+
+# A cell starting with one of these is a formula to a spreadsheet: it gets a leading "'".
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def export_csv(*, rows: list[dict[str, str]]) -> str:
+    """export_content's rows as CSV text (a header of EXPORT_COLUMNS, then the rows). Text
+    that a spreadsheet would run as a formula is prefixed with an apostrophe."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=EXPORT_COLUMNS, lineterminator="\r\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: "'" + v if v.startswith(_FORMULA_START) else v for k, v in row.items()})
+    return out.getvalue()
+
+
+AUDIT_ACTIONS = ("read", "sync_read", "export")
+AUDIT_ENTITIES = ("cycle", "check_in", "commitment", "district")
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    event: AuditEvent
+    user: User  # who
+
+
+def audit_log(
+    *,
+    session: Session,
+    viewer: Viewer,
+    district_id: int,
+    entity: str | None = None,
+    entity_id: str | None = None,
+    user_id: int | None = None,
+    action: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: int = 200,
+) -> list[AuditRow]:
+    """The district's audit log for its district admins, newest first: the events of people
+    with a role in the district (and of people with no role left, so nobody drops out of
+    sight), filtered by any of entity (and entity_id), user, action and time (since <= at <
+    until). PermissionDenied unless the viewer is a district admin of the district."""
+    if district_id not in viewer.district_ids(Role.district_admin):
+        raise PermissionDenied("Only a district admin of this district can read its audit log.")
+    in_district = select(Membership.user_id).where(Membership.district_id == district_id)
+    with_a_role = select(Membership.user_id)
+    query = (
+        select(AuditEvent, User)
+        .join(User, col(User.id) == AuditEvent.user_id)
+        .where(
+            or_(
+                col(AuditEvent.user_id).in_(in_district),
+                col(AuditEvent.user_id).not_in(with_a_role),
+            )
+        )
+    )
+    if entity is not None:
+        query = query.where(AuditEvent.entity == entity)
+    if entity_id is not None:
+        query = query.where(AuditEvent.entity_id == entity_id)
+    if user_id is not None:
+        query = query.where(AuditEvent.user_id == user_id)
+    if action is not None:
+        query = query.where(AuditEvent.action == action)
+    if since is not None:
+        query = query.where(col(AuditEvent.at) >= since)
+    if until is not None:
+        query = query.where(col(AuditEvent.at) < until)
+    rows = session.exec(query.order_by(col(AuditEvent.id).desc()).limit(limit))
+    return [AuditRow(event=event, user=user) for event, user in rows]

@@ -7,7 +7,7 @@ The principal's and the district admin's reads are in reports.py.
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -39,6 +39,7 @@ from server.coaching.operations import (
     entity_of,
 )
 from server.coaching.pull import get_entity, reflections_of
+from server.observations import service as observations_service
 from server.observations.models import Observation
 from server.observations.operations import NotFound, PermissionDenied
 from server.roster import service as roster_service
@@ -374,3 +375,57 @@ def teacher_overview(
     return TeacherOverview(
         cycles=cycles, open_commitments=_due(list(commitments), today or date.today())
     )
+
+
+# --- The pair's cycle page ------------------------------------------------------------------
+
+
+def check_in_for(
+    *, session: Session, viewer: Viewer, check_in_id: uuid.UUID
+) -> tuple[CheckIn, CoachingCycle]:
+    """A check-in and its cycle, for a member of the pair (through get_cycle_for: audited).
+    Raises NotFound or PermissionDenied."""
+    check_in = session.get(CheckIn, check_in_id)
+    if check_in is None:
+        raise NotFound(f"There is no check-in {check_in_id}.")
+    return check_in, get_cycle_for(session=session, viewer=viewer, cycle_id=check_in.cycle_id)
+
+
+def commitment_for(
+    *, session: Session, viewer: Viewer, commitment_id: uuid.UUID
+) -> tuple[Commitment, CoachingCycle]:
+    """A commitment and its cycle, for a member of the pair (through get_cycle_for:
+    audited). Raises NotFound or PermissionDenied."""
+    commitment = session.get(Commitment, commitment_id)
+    if commitment is None:
+        raise NotFound(f"There is no commitment {commitment_id}.")
+    return commitment, get_cycle_for(session=session, viewer=viewer, cycle_id=commitment.cycle_id)
+
+
+@dataclass(frozen=True)
+class LinkedObservation:
+    """The observation a check-in links to, as the viewer may see it."""
+
+    id: uuid.UUID
+    observed_at: datetime
+    viewable: bool  # the coach who wrote it; the teacher once it was shared with them
+
+
+def linked_observations(
+    *, session: Session, viewer: Viewer, check_ins: list[CheckIn]
+) -> dict[uuid.UUID, LinkedObservation]:
+    """{check-in id: its linked observation} for the check-ins that link one. Whether the
+    viewer may open it follows the observation's own rules (observations.service.can_view)."""
+    out = {}
+    for check_in in check_ins:
+        if check_in.observation_id is None:
+            continue
+        obs = session.get(Observation, check_in.observation_id)
+        if obs is None:
+            continue
+        out[check_in.id] = LinkedObservation(
+            id=obs.id,
+            observed_at=obs.observed_at,
+            viewable=observations_service.can_view(session=session, viewer=viewer, observation=obs),
+        )
+    return out

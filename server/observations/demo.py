@@ -150,7 +150,7 @@ def load_demo_observations(*, session: Session, district_id: int, today: date | 
         .join(SchoolYear, col(SchoolYear.id) == CoachAssignment.school_year_id)
         .join(School, col(School.id) == Teacher.school_id)
         .where(Teacher.district_id == district_id)
-        .order_by(col(Teacher.id), col(SchoolYear.start_date))
+        .order_by(col(Teacher.id), col(SchoolYear.start_date), col(CoachAssignment.start_date))
     ).all()
     viewers: dict[int, Viewer] = {}
     latents: dict[tuple[int, str], Latent] = {}
@@ -169,6 +169,8 @@ def load_demo_observations(*, session: Session, district_id: int, today: date | 
                 Latent(start=rng.gauss(centre, 0.45), growth=max(-0.1, rng.gauss(0.45, 0.25))),
             )
         for day in _lesson_days(year, today):
+            if not assignment.start_date <= day <= (assignment.end_date or year.end_date):
+                continue  # another coach's part of the year
             observed_at = _lesson_time(day, rng)
             years_in = (observed_at.date() - first_year[teacher.id]).days / 365.25
             created += _observe(

@@ -1,8 +1,8 @@
 """The demo district: four schools, coaches, teachers in two cohorts, two completed school
-years and the current one."""
+years and the current one. One coach moved schools over last year's winter break."""
 
 from dataclasses import asdict, dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from sqlmodel import Session, select
 
@@ -30,7 +30,7 @@ SCHOOLS = [
     ("Riverside Middle", SchoolLevel.middle),
     ("Maple Valley High", SchoolLevel.high),
 ]
-# (first name, last name, school index)
+# (first name, last name, school index: where they coached when the program began)
 COACHES = [
     ("Maria", "Lopez", 0), ("Daniel", "Okafor", 1), ("Priya", "Shah", 2),
     ("Tom", "Becker", 2), ("Aisha", "Rahman", 3), ("Luis", "Ortega", 3),
@@ -41,6 +41,13 @@ PRINCIPALS = [
     ("Nadia", "Petrova", 2),
     ("Samuel", "Adeyemi", 3),
 ]
+# Tom Becker moved from Riverside Middle to Maple Valley High over last year's winter break:
+# his Riverside pairs ended there and Priya Shah took his teachers over. This year he coaches
+# two of the high school's teachers, whom Aisha Rahman and Luis Ortega coached last year.
+MOVED_COACH = 3  # Tom Becker (index in COACHES)
+MOVED_TO_SCHOOL = 3  # Maple Valley High
+SUCCESSOR = 2  # Priya Shah
+MOVED_COACH_NEW_TEACHERS = (16, 17)  # Quinn Murphy, Rosa Diaz (this year)
 TEACHER_NAMES = [
     "Ana Torres", "Ben Carter", "Chloe Nguyen", "David Cohen", "Elena Rossi", "Farah Haddad",
     "George Miller", "Hana Sato", "Isaac Brown", "Julia Novak", "Kofi Mensah", "Laura Schmidt",
@@ -64,6 +71,28 @@ def school_year_bounds(start_year: int) -> tuple[str, date, date]:
         date(start_year, 8, 15),
         date(start_year + 1, 6, 30),
     )
+
+
+def school_resumes(start_year: int) -> date:
+    """The Monday school starts again after the winter break of the year starting then."""
+    day = date(start_year + 1, 1, 3)
+    return day + timedelta(days=-day.weekday() % 7)
+
+
+def coach_spans(
+    teacher_index: int, year_index: int, first: date, last: date
+) -> list[tuple[int, date, date]]:
+    """Who coached a teacher when, in one of the three years (0: two years ago, 1: last
+    year, 2: this year, from `first` to `last`): (coach index, start, end)."""
+    coach = teacher_index % len(COACHES)
+    if coach == MOVED_COACH and year_index == 1:
+        resumes = school_resumes(first.year)
+        return [(coach, first, resumes - timedelta(days=1)), (SUCCESSOR, resumes, last)]
+    if coach == MOVED_COACH and year_index == 2:
+        return [(SUCCESSOR, first, last)]
+    if teacher_index in MOVED_COACH_NEW_TEACHERS and year_index == 2:
+        return [(MOVED_COACH, first, last)]
+    return [(coach, first, last)]
 
 
 def _email(name: str) -> str:
@@ -142,11 +171,13 @@ def load_demo(*, session: Session, settings: Settings, today: date | None = None
     person("Dana Whitfield", Role.district_admin, None, email=f"admin@{DEMO_DOMAIN}")
     for first, last, idx in PRINCIPALS:
         person(f"{first} {last}", Role.principal, idx)
-    coaches = [person(f"{first} {last}", Role.coach, idx) for first, last, idx in COACHES]
+    coaches = [
+        person(f"{first} {last}", Role.coach, MOVED_TO_SCHOOL if n == MOVED_COACH else idx)
+        for n, (first, last, idx) in enumerate(COACHES)
+    ]
 
     for i, name in enumerate(TEACHER_NAMES):
-        coach_index = i % len(COACHES)
-        school_index = COACHES[coach_index][2]
+        school_index = COACHES[i % len(COACHES)][2]  # where their first coach started
         # Two cohorts: the first half joined two years ago, the rest a year later.
         cohort = years[0] if i < len(TEACHER_NAMES) // 2 else years[1]
         school_id = schools[school_index].id
@@ -168,16 +199,18 @@ def load_demo(*, session: Session, settings: Settings, today: date | None = None
                 ),
             )
         for year in years[years.index(cohort) :]:
-            roster_service.create_assignment(
-                session=session,
-                data=CoachAssignmentCreate(
-                    coach_id=coaches[coach_index].id,  # type: ignore[arg-type]
-                    teacher_id=teacher.id,  # type: ignore[arg-type]
-                    school_year_id=year.id,  # type: ignore[arg-type]
-                    start_date=year.start_date,
-                    end_date=year.end_date,
-                ),
-            )
+            spans = coach_spans(i, years.index(year), year.start_date, year.end_date)
+            for coach, since, until in spans:
+                roster_service.create_assignment(
+                    session=session,
+                    data=CoachAssignmentCreate(
+                        coach_id=coaches[coach].id,  # type: ignore[arg-type]
+                        teacher_id=teacher.id,  # type: ignore[arg-type]
+                        school_year_id=year.id,  # type: ignore[arg-type]
+                        start_date=since,
+                        end_date=until,
+                    ),
+                )
     session.commit()
     return True
 

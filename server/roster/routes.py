@@ -6,6 +6,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
 from server.accounts.models import Role
+from server.coaching import service as coaching_service
 from server.deps import CoachDep, Forbidden, PrincipalOrAdminDep, SessionDep, TeacherDep
 from server.observations import service as observations_service
 from server.roster import service as roster_service
@@ -36,10 +37,19 @@ def my_coaching(request: Request, session: SessionDep, viewer: TeacherDep) -> Re
         if teacher and teacher.id
         else []
     )
+    # The coaching cycles of the teacher's roster record (audited reads).
+    coaching = coaching_service.teacher_overview(session=session, viewer=viewer, today=date.today())
     return render(
         request,
         "my_coaching.html",
-        {"teacher": teacher, "coaches": coaches, "school": school, "shared_observations": shared},
+        {
+            "teacher": teacher,
+            "coaches": coaches,
+            "school": school,
+            "shared_observations": shared,
+            "coaching": coaching,
+            "today": date.today(),
+        },
     )
 
 
@@ -70,5 +80,11 @@ def school_page(
     return render(
         request,
         "school.html",
-        {"summary": summary, "school": school, "shared_observations": shared},
+        {
+            "summary": summary,
+            "school": school,
+            "shared_observations": shared,
+            # The coaching page (dosage, shared summaries) is the principal's only.
+            "is_principal": school.id in viewer.school_ids(Role.principal),
+        },
     )

@@ -18,8 +18,8 @@ from starlette.types import ASGIApp
 from server import migrate
 from server.config import Settings
 from server.db import make_engine
+from server.demo import load_demo_district
 from server.main import create_app
-from server.roster import demo
 from tests.conftest import make_settings
 
 TABLET_PORTRAIT = {"width": 768, "height": 1024}
@@ -58,14 +58,17 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def demo_app_database(tmp: Path) -> tuple[str, Settings]:
-    """A migrated SQLite database with the demo roster, and settings for it."""
+def demo_app_database(tmp: Path, *, coaching: bool = True) -> tuple[str, Settings]:
+    """A migrated SQLite database with the demo roster and (unless coaching=False) its
+    coaching history, but no observations (they take half a minute), and settings for it."""
     url = f"sqlite:///{tmp / 'e2e.db'}"
     migrate.upgrade(url)
     settings = make_settings(url, tmp)
     engine = make_engine(url)
     with Session(engine) as session:
-        demo.load_demo(session=session, settings=settings)
+        load_demo_district(
+            session=session, settings=settings, observations=False, coaching=coaching
+        )
     engine.dispose()
     return url, settings
 

@@ -212,6 +212,13 @@ def test_b_response_lost_after_commit_is_retried_and_stored_once(
     context.set_offline(False)
     capture.wait_for_status("All changes saved")
     capture.tap_level(POSED, 1)
+    # The status may still show the last sync for a moment: wait for the server instead.
+    obs = _observation(server, obs_id)
+    assert obs is not None
+    for _ in range(150):
+        if _count(server, Score, observation_id=obs.id):
+            break
+        page.wait_for_timeout(100)
     capture.wait_for_status("All changes saved")
     assert _count(server, Observation, course_unit="Lost answer") == 1
     obs = _observation(server, obs_id)

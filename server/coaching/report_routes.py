@@ -1,0 +1,201 @@
+"""Coaching seen from outside the pair (docs/coaching.md, the trust wall): a principal's
+coaching page for their school (dosage counts and the summaries teachers shared, nothing
+else), and the district admin's audited content export and audit log. A district admin does
+not get the principal's page: their only way to coaching content is the export."""
+
+from datetime import date, datetime, time, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.responses import Response
+from pydantic import BaseModel
+
+from server.accounts import service as accounts_service
+from server.accounts.models import Role
+from server.accounts.service import AdminScope
+from server.coaching import reports
+from server.deps import DistrictAdminScopeDep, Forbidden, SessionDep, ViewerDep
+from server.forms import FormErrors
+from server.roster import service as roster_service
+from server.roster.admin_common import render_admin
+from server.templating import render
+
+router = APIRouter()
+
+ENTITY_LABELS = {
+    "cycle": "Cycle",
+    "check_in": "Check-in",
+    "commitment": "Commitment",
+    "district": "District",
+}
+ACTION_LABELS = {"read": "Read", "sync_read": "Synced to a device", "export": "Export"}
+# How a "read" happened (its detail's "via": the function that read).
+WAYS = {
+    "get_cycle_for": "the cycle page",
+    "cycles_for_teacher": "the teacher's coaching page",
+    "cycles_for_coach": "the coach's cycles",
+    "coach_week": "the coach's week",
+    "shared_summaries": "the principal's shared summaries",
+}
+
+
+@router.get("/schools/{school_id}/coaching")
+def school_coaching(
+    request: Request, school_id: int, session: SessionDep, viewer: ViewerDep
+) -> Response:
+    school = roster_service.get_school(session=session, school_id=school_id)
+    if school is None:
+        raise HTTPException(404, "No such school.")
+    if school_id not in viewer.school_ids(Role.principal):
+        raise Forbidden(
+            "Coaching at a school is shown to its principal only. District administrators "
+            "see coaching content only through the audited export."
+        )
+    dosage = reports.principal_dosage(session=session, viewer=viewer, school_id=school_id)
+    summaries = reports.shared_summaries(session=session, viewer=viewer, school_id=school_id)
+    return render(
+        request,
+        "coaching/school.html",
+        {"school": school, "dosage": reports.dosage_table(rows=dosage), "summaries": summaries},
+    )
+
+
+# --- The district admin's export ----------------------------------------------------------------
+
+
+class ExportForm(BaseModel):
+    confirm: str = ""
+
+
+def _export_page(
+    request: Request,
+    session: SessionDep,
+    scope: AdminScope,
+    errors: FormErrors | None = None,
+) -> Response:
+    recent = reports.audit_log(
+        session=session, viewer=scope.viewer, district_id=scope.district_id, action="export",
+        limit=10,
+    )  # fmt: skip
+    return render_admin(
+        request, "coaching/export.html", scope, "coaching-export",
+        {"errors": errors or {}, "recent": recent, "columns": reports.EXPORT_COLUMNS},
+        status_code=400 if errors else 200,
+    )  # fmt: skip
+
+
+@router.get("/admin/coaching-export")
+def export_page(request: Request, session: SessionDep, scope: DistrictAdminScopeDep) -> Response:
+    return _export_page(request, session, scope)
+
+
+@router.post("/admin/coaching-export")
+def export_download(
+    request: Request,
+    session: SessionDep,
+    scope: DistrictAdminScopeDep,
+    form: Annotated[ExportForm, Form()],
+) -> Response:
+    if form.confirm != "on":
+        message = "Tick this to confirm you know the export is recorded under your name."
+        return _export_page(request, session, scope, {"confirm": message})
+    rows = reports.export_content(
+        session=session, viewer=scope.viewer, district_id=scope.district_id
+    )
+    name = f"cadence-coaching-export-{date.today().isoformat()}.csv"
+    return Response(
+        reports.export_csv(rows=rows),
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+# --- The audit log -----------------------------------------------------------------------------
+
+
+class AuditFilter(BaseModel):
+    action: str = ""
+    entity: str = ""
+    entity_id: str = ""
+    user_id: str = ""
+    since: str = ""
+    until: str = ""
+
+
+def _day(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        return None
+
+
+def _parse_filter(form: AuditFilter, people: dict[int, Any]) -> tuple[dict[str, Any], FormErrors]:
+    """The audit_log filters from the query, or {field: message}; dates are local days."""
+    errors: FormErrors = {}
+    found: dict[str, Any] = {}
+    if form.action:
+        if form.action not in reports.AUDIT_ACTIONS:
+            errors["action"] = "Choose one from the list."
+        found["action"] = form.action
+    if form.entity:
+        if form.entity not in reports.AUDIT_ENTITIES:
+            errors["entity"] = "Choose one from the list."
+        found["entity"] = form.entity
+    if form.entity_id.strip():
+        found["entity_id"] = form.entity_id.strip()
+    if form.user_id:
+        if not form.user_id.isdigit() or int(form.user_id) not in people:
+            errors["user_id"] = "Choose one from the list."
+        else:
+            found["user_id"] = int(form.user_id)
+    since, until = _day(form.since), _day(form.until)
+    if form.since and since is None:
+        errors["since"] = "Enter a date (YYYY-MM-DD)."
+    if form.until and until is None:
+        errors["until"] = "Enter a date (YYYY-MM-DD)."
+    if since and until and until < since:
+        errors["until"] = "Must be on or after the first day."
+    if since:
+        found["since"] = datetime.combine(since, time.min).astimezone()
+    if until:  # the whole day: up to the next midnight
+        found["until"] = datetime.combine(until + timedelta(days=1), time.min).astimezone()
+    return found, errors
+
+
+@router.get("/admin/audit")
+def audit_page(
+    request: Request,
+    session: SessionDep,
+    scope: DistrictAdminScopeDep,
+) -> Response:
+    form = AuditFilter.model_validate(dict(request.query_params))
+    people = {
+        u.id: u
+        for u in accounts_service.list_users(session=session, district_id=scope.district_id)
+        if u.id is not None
+    }
+    filters, errors = _parse_filter(form, people)
+    events = (
+        []
+        if errors
+        else reports.audit_log(
+            session=session, viewer=scope.viewer, district_id=scope.district_id, **filters
+        )
+    )
+    context = {
+        "values": form.model_dump(),
+        "errors": errors,
+        "events": events,
+        "people": sorted(people.values(), key=lambda u: u.name.lower()),
+        "actions": ACTION_LABELS,
+        "entities": ENTITY_LABELS,
+        "ways": WAYS,
+        "filtered": any(form.model_dump().values()),
+    }
+    return render_admin(
+        request, "coaching/audit.html", scope, "audit", context,
+        status_code=400 if errors else 200,
+    )  # fmt: skip

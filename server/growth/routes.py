@@ -1,0 +1,180 @@
+"""Growth pages (docs/growth.md): a teacher's growth (the teacher, their coaches, and their
+principal once the teacher shares it), the school summary (its principal, the district's
+admins), the district summary (district admins), and the pseudonymous score export."""
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.responses import RedirectResponse, Response
+from pydantic import BaseModel
+
+from server.accounts.models import Role
+from server.audit import service as audit_service
+from server.deps import (
+    DistrictAdminScopeDep,
+    Forbidden,
+    PrincipalOrAdminDep,
+    SessionDep,
+    SettingsDep,
+    ViewerDep,
+)
+from server.forms import FormErrors
+from server.growth import service
+from server.roster import service as roster_service
+from server.roster.admin_common import render_admin
+from server.roster.models import Teacher
+from server.templating import render, templates
+
+router = APIRouter()
+templates.env.filters["num"] = service.fmt
+templates.env.globals["is_suppressed"] = lambda value: isinstance(value, service.Suppressed)
+templates.env.tests["suppressed"] = lambda value: isinstance(value, service.Suppressed)
+templates.env.globals["no_estimate"] = lambda value: isinstance(value, service.NoEstimate)
+
+
+def _teacher(session: SessionDep, teacher_id: int) -> Teacher:
+    teacher = roster_service.get_teacher(session=session, teacher_id=teacher_id)
+    if teacher is None:
+        raise HTTPException(404, "No such teacher.")
+    return teacher
+
+
+@router.get("/teachers/{teacher_id}/growth")
+def teacher_growth(
+    request: Request, teacher_id: int, session: SessionDep, viewer: ViewerDep
+) -> Response:
+    teacher = _teacher(session, teacher_id)
+    today = date.today()
+    access = service.growth_access(session=session, viewer=viewer, teacher=teacher, today=today)
+    if access is None:
+        raise Forbidden(
+            "A teacher's growth is shown to the teacher, their coach, and their principal "
+            "only if the teacher chose to share it."
+        )
+    page = service.teacher_growth(session=session, teacher=teacher, today=today)
+    if access == "principal":
+        audit_service.record(
+            session=session, user_id=viewer.id, action="read", entity="growth",
+            entity_id=teacher.id, detail={"via": "teacher_growth"},
+        )  # fmt: skip
+        session.commit()
+    school = roster_service.get_school(session=session, school_id=teacher.school_id)
+    return render(
+        request,
+        "growth/teacher.html",
+        {
+            "page": page,
+            "teacher": teacher,
+            "school": school,
+            "access": access,
+            "shared_at": service.growth_shared_at(session=session, teacher_id=teacher_id),
+            "association_note": service.ASSOCIATION_NOTE,
+        },
+    )
+
+
+class ShareForm(BaseModel):
+    share: str = ""
+
+
+@router.post("/teachers/{teacher_id}/growth/share")
+def share_growth(
+    teacher_id: int,
+    session: SessionDep,
+    viewer: ViewerDep,
+    form: Annotated[ShareForm, Form()],
+) -> Response:
+    teacher = _teacher(session, teacher_id)
+    try:
+        service.set_growth_shared(
+            session=session, viewer=viewer, teacher=teacher, shared=form.share == "on"
+        )
+    except PermissionError as exc:
+        raise Forbidden(str(exc)) from exc
+    return RedirectResponse(f"/teachers/{teacher_id}/growth#sharing", status_code=303)
+
+
+@router.get("/schools/{school_id}/summary")
+def school_summary(
+    request: Request, school_id: int, session: SessionDep, viewer: PrincipalOrAdminDep
+) -> Response:
+    school = roster_service.get_school(session=session, school_id=school_id)
+    if school is None:
+        raise HTTPException(404, "No such school.")
+    if not viewer.can_manage_school(school):
+        raise Forbidden("This school's summary is for its principal and the district's admins.")
+    page = service.summary(
+        session=session, district_id=school.district_id, schools=[school], overall=False,
+        today=date.today(),
+    )  # fmt: skip
+    is_principal = school_id in viewer.school_ids(Role.principal)
+    shared = (
+        service.shared_growth_teachers(session=session, school_id=school_id) if is_principal else []
+    )
+    return render(
+        request,
+        "growth/school_summary.html",
+        {"school": school, "page": page, "shared": shared, "today": date.today()},
+    )
+
+
+@router.get("/district/summary")
+def district_summary(
+    request: Request, session: SessionDep, scope: DistrictAdminScopeDep
+) -> Response:
+    schools = roster_service.list_schools(session=session, district_id=scope.district_id)
+    page = service.summary(
+        session=session, district_id=scope.district_id, schools=schools, overall=True,
+        today=date.today(),
+    )  # fmt: skip
+    return render(
+        request,
+        "growth/district_summary.html",
+        {"schools": schools, "page": page, "today": date.today()},
+    )
+
+
+class ExportForm(BaseModel):
+    confirm: str = ""
+
+
+def _exports_page(
+    request: Request, scope: DistrictAdminScopeDep, errors: FormErrors | None = None
+) -> Response:
+    return render_admin(
+        request, "growth/exports.html", scope, "exports",
+        {"errors": errors or {}, "columns": service.EXPORT_COLUMNS},
+        status_code=400 if errors else 200,
+    )  # fmt: skip
+
+
+@router.get("/admin/exports")
+def exports_page(request: Request, scope: DistrictAdminScopeDep) -> Response:
+    return _exports_page(request, scope)
+
+
+@router.post("/admin/exports/scores.csv")
+def export_scores(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    scope: DistrictAdminScopeDep,
+    form: Annotated[ExportForm, Form()],
+) -> Response:
+    if form.confirm != "on":
+        message = "Tick this to confirm you know the export is recorded under your name."
+        return _exports_page(request, scope, {"confirm": message})
+    rows = service.export_scores(
+        session=session, viewer=scope.viewer, district_id=scope.district_id,
+        secret=settings.secret_key,
+    )  # fmt: skip
+    name = f"cadence-scores-{date.today().isoformat()}.csv"
+    return Response(
+        service.scores_csv(rows=rows),
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Cache-Control": "no-store",
+        },
+    )

@@ -1,0 +1,198 @@
+"""The growth pages over HTTP: who sees a teacher's growth (the trust wall), the teacher's
+sharing toggle, the summaries' suppression, and the audited score export."""
+
+import csv
+import io
+from datetime import date
+
+from fastapi.testclient import TestClient
+from sqlmodel import Session, select
+
+from server.accounts.models import User
+from server.audit.models import AuditEvent
+from server.config import Settings
+from server.growth import service
+from tests.conftest import csrf_from, login
+from tests.factories import PASSWORD, create_check_in, create_cycle
+from tests.growth.seed import GrowthWorld, build
+
+SUPPRESSED = "Not shown: this group has fewer than 5 teachers"
+
+
+def sign_in(client: TestClient, user: User) -> str:
+    client.cookies.clear()
+    assert login(client, user.email, PASSWORD).status_code == 303
+    return csrf_from(client.get("/", follow_redirects=True).text)
+
+
+def growth_url(world: GrowthWorld) -> str:
+    return f"/teachers/{world.teachers[0].id}/growth"
+
+
+def test_teacher_sees_their_growth_with_charts_tables_and_trend(
+    client: TestClient, session: Session, settings: Settings
+) -> None:
+    world = build(session, settings)
+    sign_in(client, world.teacher_user)
+    first = client.get(growth_url(world)).text  # no fit yet: said plainly, nothing waits
+    assert service.PENDING_TREND in first and "points a year" not in first
+    assert "Baseline" in first and "Latest" in first
+    assert world.district.id is not None
+    service.refit_now(district_id=world.district.id)
+    page = client.get(growth_url(world))
+    assert page.status_code == 200, page.text[:500]
+    html = page.text
+    assert service.PENDING_TREND not in html
+    assert "My growth" in html
+    assert 'role="img"' in html and "<title id=" in html and "<desc id=" in html
+    assert "Baseline" in html and "Latest" in html
+    assert "points a year" in html  # the fitted trend
+    assert "Coach" in html and "2026.1" in html  # observer role and rubric version
+    assert service.ASSOCIATION_NOTE in html
+    assert "caused" not in html.replace(service.ASSOCIATION_NOTE, "")
+    assert "Share this page with my principal" in html
+
+
+def test_too_few_observations_are_said_plainly(
+    client: TestClient, session: Session, settings: Settings
+) -> None:
+    world = build(session, settings)
+    from tests.factories import create_teacher
+
+    newcomer = create_teacher(session, world.big, name="New Teacher")
+    from tests.factories import create_assignment
+    from tests.growth.seed import add_observation
+
+    create_assignment(session, world.coach, newcomer, world.years[0])
+    add_observation(
+        session, teacher=newcomer, observer=world.coach, year=world.years[1],
+        rubric=world.rubric, on=date(2025, 9, 20), value=lambda _d, _i: 2,
+    )  # fmt: skip
+    session.commit()
+    sign_in(client, world.coach)
+    html = client.get(f"/teachers/{newcomer.id}/growth").text
+    assert "Too few observations for a trend" in html
+    assert "Only one observation so far." in html
+
+
+def test_trust_wall_principal_needs_the_teachers_share(
+    client: TestClient, session: Session, settings: Settings
+) -> None:
+    world = build(session, settings)
+    url = growth_url(world)
+    sign_in(client, world.principal)
+    assert client.get(url).status_code == 403
+    sign_in(client, world.other_coach)
+    assert client.get(url).status_code == 403
+    sign_in(client, world.small_principal)
+    assert client.get(url).status_code == 403
+    sign_in(client, world.admin)
+    assert client.get(url).status_code == 403
+    sign_in(client, world.coach)
+    assert client.get(url).status_code == 200
+
+    # Only the teacher can share; then their principal sees it (audited), and not another.
+    token = sign_in(client, world.principal)
+    assert client.post(f"{url}/share", data={"csrf_token": token, "share": "on"}).status_code == 403
+    token = sign_in(client, world.teacher_user)
+    response = client.post(
+        f"{url}/share", data={"csrf_token": token, "share": "on"}, follow_redirects=False
+    )
+    assert response.status_code == 303
+    assert "Stop sharing with my principal" in client.get(url).text
+    sign_in(client, world.principal)
+    assert client.get(url).status_code == 200
+    assert "Ana Teacher" in client.get(f"/schools/{world.big.id}/summary").text
+    events = session.exec(select(AuditEvent).where(AuditEvent.entity == "growth")).all()
+    assert events and events[-1].user_id == world.principal.id
+    sign_in(client, world.small_principal)
+    assert client.get(url).status_code == 403
+
+    # Stopping the share closes it again.
+    token = sign_in(client, world.teacher_user)
+    client.post(f"{url}/share", data={"csrf_token": token, "share": ""})
+    sign_in(client, world.principal)
+    assert client.get(url).status_code == 403
+
+
+def test_school_summary_shows_numbers_for_five_or_more_and_suppresses_fewer(
+    client: TestClient, session: Session, settings: Settings
+) -> None:
+    world = build(session, settings)
+    cycle = create_cycle(session, world.coach, world.teachers[0], start=date(2026, 9, 1))
+    create_check_in(session, world.coach, cycle, on=date(2026, 9, 8))
+    session.commit()
+    sign_in(client, world.principal)
+    big = client.get(f"/schools/{world.big.id}/summary")
+    assert big.status_code == 200, big.text[:500]
+    assert "Paired" in big.text or "paired" in big.text
+    assert "Teachers improved on" in big.text
+    assert "Mann-Whitney" in big.text
+    assert "Lessons at high level" in big.text
+    assert "fewer than 5 teachers met a coach" in big.text
+    assert "The numbers behind this chart" in big.text
+    assert "Ana Teacher" not in big.text  # no individual unless shared
+    assert 'onclick="window.print()"' in big.text
+    sign_in(client, world.small_principal)
+    small = client.get(f"/schools/{world.small.id}/summary")
+    assert small.status_code == 200
+    assert SUPPRESSED in small.text
+    assert "Teachers improved on" not in small.text
+    assert "Teachers declined on" not in small.text
+    assert client.get(f"/schools/{world.big.id}/summary").status_code == 403
+    sign_in(client, world.admin)
+    assert client.get(f"/schools/{world.small.id}/summary").status_code == 200
+    district = client.get("/district/summary")
+    assert district.status_code == 200
+    assert "District overall" in district.text and "Small School" in district.text
+    assert SUPPRESSED in district.text
+    sign_in(client, world.coach)
+    assert client.get("/district/summary").status_code == 403
+    assert client.get(f"/schools/{world.big.id}/summary").status_code == 403
+
+
+def test_school_page_links_the_summary(
+    client: TestClient, session: Session, settings: Settings
+) -> None:
+    world = build(session, settings)
+    sign_in(client, world.principal)
+    assert f'href="/schools/{world.big.id}/summary"' in client.get(f"/schools/{world.big.id}").text
+
+
+def test_score_export_is_pseudonymous_tidy_and_audited(
+    client: TestClient, session: Session, settings: Settings
+) -> None:
+    world = build(session, settings)
+    token = sign_in(client, world.admin)
+    page = client.get("/admin/exports")
+    assert page.status_code == 200
+    assert 'href="/admin/exports"' in page.text
+    refused = client.post("/admin/exports/scores.csv", data={"csrf_token": token})
+    assert refused.status_code == 400
+    response = client.post("/admin/exports/scores.csv", data={"csrf_token": token, "confirm": "on"})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(response.text)))
+    assert list(rows[0]) == list(service.EXPORT_COLUMNS)
+    # talk.yaml has 4 dimensions without items: 9 teachers x 4 occasions x 4 scores.
+    assert len(rows) == 9 * 4 * 4
+    ids = {r["teacher"] for r in rows}
+    assert len(ids) == 9
+    assert all(i.startswith("t-") and len(i) == 18 for i in ids)
+    database_ids = {str(t.id) for t in world.teachers}
+    assert not ids & database_ids
+    assert service.pseudonym(secret=settings.secret_key, teacher_id=world.teachers[0].id) in ids  # type: ignore[arg-type]
+    assert {r["observer_role"] for r in rows} == {"Coach"}
+    assert {r["school"] for r in rows} == {"Big School", "Small School"}
+    assert {r["cohort"] for r in rows} == {"2024-25", "2025-26"}
+    assert "Ana Teacher" not in response.text
+    event = session.exec(select(AuditEvent).where(AuditEvent.action == "export")).one()
+    assert event.user_id == world.admin.id
+    assert event.detail == {"export": "scores", "rows": len(rows), "teachers": 9}
+    token = sign_in(client, world.principal)
+    assert (
+        client.post(
+            "/admin/exports/scores.csv", data={"csrf_token": token, "confirm": "on"}
+        ).status_code
+        == 403
+    )

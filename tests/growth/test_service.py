@@ -1,0 +1,304 @@
+"""The growth pages' numbers, checked against scipy and statsmodels called directly on the
+same scores: baseline vs end of year, cohorts, the high-level share, the teacher's
+empirical-Bayes slope; the small-cell rule; the fit cache; the pseudonyms."""
+
+import math
+import warnings
+from datetime import date
+
+import numpy as np
+import pytest
+from scipy import stats
+from sqlmodel import Session
+from statsmodels.regression.mixed_linear_model import MixedLM
+from statsmodels.stats.proportion import proportion_confint
+
+from server.config import Settings
+from server.growth import model as growth_model
+from server.growth import service
+from server.growth.stats import CohortComparison, HighLevelShare, PairedComparison, Suppressed
+from tests.factories import create_assignment, create_teacher
+from tests.growth.seed import OCCASIONS, GrowthWorld, add_observation, build, world_value
+
+TODAY = date(2026, 12, 1)
+
+
+def summary_of(session: Session, world: GrowthWorld) -> service.SummaryPage:
+    assert world.district.id is not None
+    return service.summary(
+        session=session, district_id=world.district.id, schools=[world.big, world.small],
+        overall=True, today=TODAY,
+    )  # fmt: skip
+
+
+def instrument(scope: service.ScopeSummary) -> service.InstrumentSummary:
+    (only,) = scope.instruments
+    return only
+
+
+def test_baseline_vs_end_of_year_matches_scipy(session: Session, settings: Settings) -> None:
+    world = build(session, settings)
+    page = summary_of(session, world)
+    district, big, small = page.scopes
+    assert (district.name, big.name, small.name) == ("District", "Big School", "Small School")
+    row = next(
+        r
+        for r in instrument(big).comparisons
+        if r.dimension.id == "participation" and r.year_name == "2024-25"
+    )
+    result = row.result
+    assert isinstance(result, PairedComparison)
+    baseline = [world.values[(t, "participation", 0)] for t in range(6)]
+    end = [world.values[(t, "participation", 1)] for t in range(6)]
+    t_test = stats.ttest_rel(end, baseline)
+    change = np.subtract(end, baseline)
+    assert result.n == 6
+    assert result.baseline_mean == pytest.approx(np.mean(baseline))
+    assert result.baseline_sd == pytest.approx(np.std(baseline, ddof=1))
+    assert result.end_mean == pytest.approx(np.mean(end))
+    assert result.t == pytest.approx(t_test.statistic)
+    assert result.p_t == pytest.approx(t_test.pvalue)
+    assert result.df == 5
+    assert result.d_z == pytest.approx(change.mean() / change.std(ddof=1))
+    wilcoxon = stats.wilcoxon(end, baseline)
+    assert result.wilcoxon_statistic == pytest.approx(wilcoxon.statistic)
+    assert result.p_wilcoxon == pytest.approx(wilcoxon.pvalue)
+    assert row.sentence.startswith("Teachers ") and "'Participation'" in row.sentence
+    assert row.sentence.endswith("n = 6.")
+
+    # The district overall pools all nine teachers.
+    overall = next(
+        r
+        for r in instrument(district).comparisons
+        if r.dimension.id == "participation" and r.year_name == "2024-25"
+    )
+    assert isinstance(overall.result, PairedComparison)
+    pooled_base = [world.values[(t, "participation", 0)] for t in range(9)]
+    pooled_end = [world.values[(t, "participation", 1)] for t in range(9)]
+    assert overall.result.n == 9
+    assert overall.result.t == pytest.approx(stats.ttest_rel(pooled_end, pooled_base).statistic)
+
+
+def test_practice_distribution_per_half_year(session: Session, settings: Settings) -> None:
+    world = build(session, settings)
+    big = summary_of(session, world).scopes[1]
+    assert [p.label for p in big.periods] == [
+        "2024-25 start", "2024-25 end", "2025-26 start", "2025-26 end",
+    ]  # fmt: skip
+    row = next(r for r in instrument(big).practices if r.dimension.id == "press")
+    for occasion, stat in enumerate(row.periods):
+        values = [world.values[(t, "press", occasion)] for t in range(6)]
+        assert isinstance(stat, service.PeriodStat)
+        assert stat.n_teachers == 6
+        assert stat.mean == pytest.approx(np.mean(values))
+        assert stat.sd == pytest.approx(np.std(values, ddof=1))
+        assert (stat.q1, stat.median, stat.q3) == pytest.approx(
+            tuple(np.percentile(values, [25, 50, 75]))
+        )
+    assert 'role="img"' in row.chart and "<desc" in row.chart
+
+
+def test_groups_under_five_teachers_are_suppressed(session: Session, settings: Settings) -> None:
+    world = build(session, settings)
+    page = summary_of(session, world)
+    small = page.scopes[2]
+    inst = instrument(small)
+    assert inst.comparisons and all(isinstance(r.result, Suppressed) for r in inst.comparisons)
+    assert all(isinstance(s, Suppressed) for r in inst.practices for s in r.periods)
+    assert inst.high_level and all(isinstance(r.result, Suppressed) for r in inst.high_level)
+    assert all(not r.sentence for r in inst.comparisons)
+    reason = inst.comparisons[0].result.reason  # type: ignore[union-attr]
+    assert "fewer than 5 teachers" in reason and "3" not in reason
+    # The big school's cohorts (3 and 3 teachers) are suppressed too.
+    big = instrument(page.scopes[1])
+    assert big.cohorts and all(isinstance(r.result, Suppressed) for r in big.cohorts)
+    # Dosage months with no check-ins (fewer than 5 teachers met) are suppressed.
+    assert all(isinstance(m.check_ins, Suppressed) for m in page.dosage[world.small.id])
+
+
+def test_cohorts_are_compared_with_mann_whitney(session: Session, settings: Settings) -> None:
+    world = build(session, settings)
+    extra = create_teacher(session, world.small, name="Extra Teacher", cohort=world.years[1])
+    create_assignment(session, world.coach, extra, world.years[0])
+    world.teachers.append(extra)
+    for occasion, (year_index, on) in enumerate(OCCASIONS):
+        add_observation(
+            session, teacher=extra, observer=world.coach, year=world.years[year_index],
+            rubric=world.rubric, on=on,
+            value=lambda dim, _item, o=occasion: world_value(world, 9, dim, o),
+        )  # fmt: skip
+    for t in range(9):
+        world.teachers[t].cohort_year_id = world.years[0 if t < 5 else 1].id
+    session.commit()
+    district = summary_of(session, world).scopes[0]
+    row = next(r for r in instrument(district).cohorts if r.dimension.id == "participation")
+    assert (row.first, row.second, row.year_name) == ("2024-25 cohort", "2025-26 cohort", "2025-26")
+    assert isinstance(row.result, CohortComparison)
+
+    def change(t: int) -> float:
+        return world.values[(t, "participation", 3)] - world.values[(t, "participation", 2)]
+
+    first, second = [change(t) for t in range(5)], [change(t) for t in range(5, 10)]
+    expected = stats.mannwhitneyu(first, second, alternative="two-sided")
+    assert row.result.u == pytest.approx(expected.statistic)
+    assert row.result.p == pytest.approx(expected.pvalue)
+    assert (row.result.n_first, row.result.n_second) == (5, 5)
+
+
+def test_high_level_share_matches_statsmodels(session: Session, settings: Settings) -> None:
+    world = build(session, settings)
+    big = instrument(summary_of(session, world).scopes[1])
+    row = next(r for r in big.high_level if r.year_name == "2025-26")
+    assert row.dimension.id == "participation"  # the only dimension with a high-level rule
+    assert isinstance(row.result, HighLevelShare)
+    lessons = [world.values[(t, "participation", o)] for t in range(6) for o in (2, 3)]
+    high = sum(1 for v in lessons if v >= 3)
+    low, upper = proportion_confint(high, len(lessons), alpha=0.05, method="wilson")
+    assert (row.result.n, row.result.n_high) == (12, high)
+    assert row.result.ci_low == pytest.approx(low)
+    assert row.result.ci_high == pytest.approx(upper)
+
+
+def test_teacher_trend_is_the_empirical_bayes_slope_of_a_district_fit(
+    session: Session, settings: Settings
+) -> None:
+    world = build(session, settings)
+    teacher = world.teachers[1]
+    assert world.district.id is not None
+    service.refit_now(session=session, district_id=world.district.id)
+    page = service.teacher_growth(session=session, teacher=teacher, today=TODAY)
+    (ig,) = page.instruments
+    assert ig.fit_status == "fresh" and ig.fits_computed_at is not None
+    dim = next(d for d in ig.dimensions if d.id == "press")
+    assert [p.score for p in dim.points] == [world.values[(1, "press", o)] for o in range(4)]
+    assert dim.baseline is not None and dim.baseline.observed_on == OCCASIONS[0][1]
+    assert dim.latest is not None and dim.latest.observed_on == OCCASIONS[3][1]
+    assert {p.observer_role for p in dim.points} == {"Coach"}
+    trend = dim.trend
+    assert isinstance(trend, service.Trend)
+
+    # statsmodels directly: score ~ years since first observation, random intercept and slope.
+    ids, times, scores = [], [], []
+    for t in sorted(range(9), key=lambda t: world.teachers[t].id or 0):  # the query's order
+        for o, (_year, on) in enumerate(OCCASIONS):
+            ids.append(str(t))
+            times.append((on - OCCASIONS[0][1]).days / 365.25)
+            scores.append(float(world.values[(t, "press", o)]))
+    design = np.column_stack([np.ones(len(times)), times])
+    assert world.district.id is not None
+    fits, _first = service.district_fits(
+        session=session, district_id=world.district.id, rubric_id="test-talk"
+    )
+    outcome = fits["press"]
+    assert isinstance(outcome, growth_model.GrowthFit)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit = MixedLM(np.array(scores), design, np.array(ids), exog_re=design).fit(
+            reml=True, method=[outcome.method], maxiter=2000
+        )
+        effects = fit.random_effects
+        conditional = fit.random_effects_cov
+    assert fit.converged
+    own = float(fit.fe_params[1] + np.asarray(effects["1"])[1])
+    sd = math.sqrt(float(np.asarray(conditional["1"])[1, 1]))
+    assert trend.slope == pytest.approx(own, abs=1e-3)
+    assert trend.high - trend.low == pytest.approx(2 * 1.959964 * sd, abs=1e-3)
+    assert trend.district_slope == pytest.approx(float(fit.fe_params[1]), abs=1e-3)
+    assert trend.n_teachers == 9
+    assert "Fitted trend" in dim.chart
+
+
+def test_fits_are_computed_off_the_page_and_cached_until_a_score_changes(
+    session: Session, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world = build(session, settings)
+    assert world.district.id is not None
+    district_id = world.district.id
+    calls = []
+    real = growth_model.fit_growth
+
+    def counting(points: object, **kw: object) -> object:
+        calls.append(1)
+        return real(points, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(service, "fit_growth", counting)
+    teacher = world.teachers[1]
+
+    # No fit yet: the page says so at once (its own scores shown) and queues one; it fits nothing.
+    page = service.teacher_growth(session=session, teacher=teacher, today=TODAY)
+    (ig,) = page.instruments
+    assert ig.fit_status == "pending" and calls == []
+    press = next(d for d in ig.dimensions if d.id == "press")
+    assert isinstance(press.trend, service.TrendPending)
+    assert press.trend.reason == service.PENDING_TREND
+    assert len(press.points) == 4 and press.baseline is not None and press.latest is not None
+    assert "Fitted trend" not in press.chart
+
+    assert service.refit_now(district_id=district_id) == 1  # the queued rubric
+    assert len(calls) == 4  # one per dimension
+    page = service.teacher_growth(session=session, teacher=teacher, today=TODAY)
+    assert page.instruments[0].fit_status == "fresh"
+    assert service.refit_now(district_id=district_id) == 0  # nothing queued
+    assert len(calls) == 4
+
+    # A new score: the old fits are shown, marked, while a refit is queued.
+    add_observation(
+        session, teacher=world.teachers[2], observer=world.coach, year=world.years[1],
+        rubric=world.rubric, on=date(2026, 6, 1), value=lambda _d, _i: 4,
+    )  # fmt: skip
+    session.commit()
+    page = service.teacher_growth(session=session, teacher=teacher, today=TODAY)
+    (ig,) = page.instruments
+    assert ig.fit_status == "stale" and ig.fits_computed_at is not None
+    assert isinstance(next(d for d in ig.dimensions if d.id == "press").trend, service.Trend)
+    assert len(calls) == 4
+    service.refit_now(district_id=district_id)
+    assert len(calls) == 8
+    assert (
+        service.teacher_growth(session=session, teacher=teacher, today=TODAY)
+        .instruments[0]
+        .fit_status
+        == "fresh"
+    )
+
+
+def test_the_worker_thread_runs_queued_fits(session: Session, settings: Settings) -> None:
+    world = build(session, settings)
+    assert world.district.id is not None
+    service.start_fit_worker()
+    try:
+        first = service.cached_fits(
+            session=session, district_id=world.district.id, rubric_id="test-talk"
+        )
+        assert first.status == "pending"
+        service.refit_now(district_id=world.district.id)  # waits for the worker's fit
+        again = service.cached_fits(
+            session=session, district_id=world.district.id, rubric_id="test-talk"
+        )
+        assert again.status == "fresh" and len(again.fits) == 4  # one per dimension
+    finally:
+        service.stop_fit_worker()
+
+
+def test_unshared_and_draft_observations_stay_off_the_teachers_page(
+    session: Session, settings: Settings
+) -> None:
+    world = build(session, settings)
+    teacher = world.teachers[0]
+    for shared, final in ((False, True), (True, False)):
+        add_observation(
+            session, teacher=teacher, observer=world.coach, year=world.years[1],
+            rubric=world.rubric, on=date(2026, 6, 2), value=lambda _d, _i: 1, shared=shared,
+            final=final,
+        )  # fmt: skip
+    session.commit()
+    page = service.teacher_growth(session=session, teacher=teacher, today=TODAY)
+    assert page.n_observations == 4
+
+
+def test_pseudonyms_are_stable_and_keyed() -> None:
+    a = service.pseudonym(secret="one-secret", teacher_id=7)
+    assert a == service.pseudonym(secret="one-secret", teacher_id=7)
+    assert a != service.pseudonym(secret="another-secret", teacher_id=7)
+    assert a != service.pseudonym(secret="one-secret", teacher_id=8)
+    assert "7" not in a[2:] or a != "t-7"
