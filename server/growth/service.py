@@ -9,7 +9,8 @@ export use every finalized observation, aggregated or pseudonymous.
 
 The summaries aggregate in the database (GROUP BY teacher, school year, half of the year,
 dimension and level), and both the growth fits and the summaries are cached in-process, keyed
-on a stamp of the district's observations (count, latest change, sum of versions) and roster.
+on a stamp that is cheap to read (`district_stamp`): the latest change-log entry and the latest
+observation write, and the district's roster.
 """
 
 import csv
@@ -19,10 +20,11 @@ import io
 import logging
 import math
 import threading
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
+from functools import lru_cache
 from time import perf_counter
 from typing import Any, Literal
 
@@ -57,6 +59,7 @@ from server.observations.models import Observation, Score
 from server.roster.models import School, SchoolYear, Teacher
 from server.rubrics import service as rubrics_service
 from server.rubrics.models import RubricVersion
+from server.sync.models import SyncChange
 
 S = Score.__table__  # type: ignore[attr-defined]
 O = Observation.__table__  # type: ignore[attr-defined]  # noqa: E741
@@ -65,6 +68,7 @@ T = Teacher.__table__  # type: ignore[attr-defined]
 CI = CheckIn.__table__  # type: ignore[attr-defined]
 CC = CoachingCycle.__table__  # type: ignore[attr-defined]
 M = Membership.__table__  # type: ignore[attr-defined]
+SC = SyncChange.__table__  # type: ignore[attr-defined]
 logger = logging.getLogger(__name__)
 
 Z95 = 1.959963984540054
@@ -173,12 +177,18 @@ def _dimension_scores(*where: ColumnElement[bool]) -> sa.Select[Any]:
 
 
 def district_stamp(*, session: Session, district_id: int) -> tuple[Any, ...]:
-    """Changes whenever an observation of the district's teachers is written (every write
-    bumps its version and updated_at) or the roster's teachers move, join a cohort or leave."""
+    """Changes whenever an observation is written (every accepted write logs a sync_change
+    row, deletions included, and bumps the observation's updated_at) or the district's
+    teachers move, join a cohort or leave, or its school years or the rubrics change.
+
+    Cheap on every request: the observation part is two index lookups (the change log's
+    primary key and ix_observation_updated_at), not a scan of the district's observations.
+    It is not per district: a write anywhere makes every district's summaries stale."""
     obs = session.execute(
-        select(func.count(O.c.id), func.max(O.c.updated_at), func.sum(O.c.version))
-        .select_from(O.join(T, T.c.id == O.c.teacher_id))
-        .where(T.c.district_id == district_id)
+        select(
+            select(func.max(SC.c.seq)).scalar_subquery(),
+            select(func.max(O.c.updated_at)).scalar_subquery(),
+        )
     ).one()
     roster = session.execute(
         select(
@@ -981,6 +991,16 @@ class ScopeSummary:
     periods: list[Period]
     instruments: list[InstrumentSummary]
     n_teachers_scored: int
+    # Its rendered HTML by anchor (templates: `fragment`, `keep`), cached with the numbers and
+    # dropped with them when the stamp changes: the district page is mostly rendering.
+    fragments: dict[str, Markup] = field(default_factory=dict, compare=False, repr=False)
+
+    def fragment(self, anchor: str) -> Markup | None:
+        return self.fragments.get(anchor)
+
+    def keep(self, anchor: str, html: str) -> str:
+        self.fragments[anchor] = Markup(html)
+        return ""
 
 
 @dataclass(frozen=True)
@@ -999,6 +1019,27 @@ class SummaryPage:
     teachers: dict[int | None, int]
     coached: dict[int | None, int]
 
+    # The dosage part's rendered HTML (templates: `dosage_fragment`, `keep_dosage`), kept per
+    # (scope, its months as counted): counted afresh on every request, rendered only when
+    # the counts differ from a page rendered before.
+    def _dosage_key(self, key: int | None, anchor: str) -> tuple[Any, ...]:
+        return (key, anchor, tuple(self.dosage.get(key, [])), str(self.dosage_charts.get(key)))
+
+    def dosage_fragment(self, key: int | None, anchor: str) -> Markup | None:
+        return _DOSAGE_HTML.get(self._dosage_key(key, anchor))
+
+    def keep_dosage(self, key: int | None, anchor: str, html: str) -> str:
+        with _DOSAGE_HTML_LOCK:
+            _DOSAGE_HTML[self._dosage_key(key, anchor)] = Markup(html)
+            while len(_DOSAGE_HTML) > DOSAGE_HTML_KEPT:
+                _DOSAGE_HTML.popitem(last=False)
+        return ""
+
+
+DOSAGE_HTML_KEPT = 2048
+_DOSAGE_HTML: "OrderedDict[tuple[Any, ...], Markup]" = OrderedDict()
+_DOSAGE_HTML_LOCK = threading.Lock()
+
 
 @dataclass
 class _Rows:
@@ -1012,10 +1053,34 @@ class _Rows:
     levels: dict[tuple[int, int, str, str, int], int] = field(
         default_factory=lambda: defaultdict(int)
     )
+    # The same, indexed once: (rubric, dimension, year) -> [(teacher, level, lessons)], and
+    # teacher -> their `halves` entries, so that each scope picks its teachers' rows.
+    levels_by_cell: dict[tuple[str, str, int], list[tuple[int, int, int]]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+    halves_by_teacher: dict[int, list[tuple[tuple[int, int, int, str, str], list[float]]]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+
+    def index(self) -> "_Rows":
+        for (teacher, year, rubric, dim, level), n in self.levels.items():
+            self.levels_by_cell[(rubric, dim, year)].append((teacher, level, n))
+        for key, cell in self.halves.items():
+            self.halves_by_teacher[key[0]].append((key, cell))
+        return self
 
 
-_SUMMARIES: dict[tuple[int, frozenset[int] | None], tuple[tuple[Any, ...], Any]] = {}
-_SUMMARIES_LOCK = threading.Lock()
+_SummaryKey = tuple[int, frozenset[int] | None]  # (district, schools; None: the whole district)
+_SUMMARIES: dict[_SummaryKey, tuple[tuple[Any, ...], Any]] = {}
+# One lock per key, so that a district admin's cold computation does not hold up a principal's
+# page; requests for the same key wait for the one computing it and then read its result.
+_SUMMARY_LOCKS: dict[_SummaryKey, threading.Lock] = {}
+_SUMMARY_LOCKS_GUARD = threading.Lock()
+
+
+def _summary_lock(key: _SummaryKey) -> threading.Lock:
+    with _SUMMARY_LOCKS_GUARD:
+        return _SUMMARY_LOCKS.setdefault(key, threading.Lock())
 
 
 def _years(*, session: Session, district_id: int) -> dict[int, SchoolYear]:
@@ -1070,7 +1135,7 @@ def _aggregate(
         cell[0] += float(total)
         cell[1] += int(n)
         out.levels[(teacher_id, year_id, rubric_id, dim, int(lvl))] += int(n)
-    return out
+    return out.index()
 
 
 def _midpoint(year: SchoolYear) -> datetime:
@@ -1132,7 +1197,7 @@ def _scope_summary(
     *, name: str, school_id: int | None, teachers: set[int], rows: _Rows,
     years: dict[int, SchoolYear], known: dict[str, Instrument], cohort_of: dict[int, int | None],
 ) -> ScopeSummary:  # fmt: skip
-    halves = {k: v for k, v in rows.halves.items() if k[0] in teachers}
+    halves = {k: v for t in teachers for k, v in rows.halves_by_teacher.get(t, ())}
     periods_seen = sorted(
         {(k[1], k[2]) for k in halves}, key=lambda p: (years[p[0]].start_date, p[1])
     )
@@ -1230,8 +1295,8 @@ def _high_level_rows(
     for year_id in dict.fromkeys(year_ids):
         lessons: list[float] = []
         who: set[int] = set()
-        for (teacher, year, rubric, dim, level), n in rows.levels.items():
-            if teacher in teachers and year == year_id and rubric == rubric_id and dim == info.id:
+        for teacher, level, n in rows.levels_by_cell.get((rubric_id, info.id, year_id), ()):
+            if teacher in teachers:
                 lessons.extend([float(level)] * n)
                 who.add(teacher)
         if not who:
@@ -1247,41 +1312,57 @@ def _high_level_rows(
 
 
 def _dosage(
-    *, session: Session, teacher_school: dict[int, int], today: date, months: int = DOSAGE_MONTHS
-) -> dict[int | None, list[DosageMonth]]:
+    *, session: Session, district_id: int, school_ids: Sequence[int], today: date,
+    months: int = DOSAGE_MONTHS,
+) -> dict[int | None, list[DosageMonth]]:  # fmt: skip
     """Check-ins per month (the last `months`) per school and overall: counts, the teachers
     met, and check-ins per teacher met; a month with fewer than 5 teachers met is suppressed."""
     month_list = _month_range(date(1900, 1, 1), today, months)
     first = date(month_list[0][0], month_list[0][1], 1)
     year = sa.extract("year", CI.c.date)
     month = sa.extract("month", CI.c.date)
+    # Per school and month: check-ins and distinct teachers met. A teacher is in one school,
+    # so the district's teachers met in a month are the sum of its schools'.
     rows = session.execute(
-        select(CC.c.teacher_id, year, month, func.count(CI.c.id))
-        .select_from(CI.join(CC, CC.c.id == CI.c.cycle_id))
-        .where(CC.c.teacher_id.in_(list(teacher_school)), CI.c.date >= first)
-        .group_by(CC.c.teacher_id, year, month)
+        select(
+            T.c.school_id,
+            year,
+            month,
+            func.count(CI.c.id),
+            func.count(sa.distinct(CC.c.teacher_id)),
+        )
+        .select_from(CI.join(CC, CC.c.id == CI.c.cycle_id).join(T, T.c.id == CC.c.teacher_id))
+        .where(T.c.district_id == district_id, T.c.school_id.in_(school_ids), CI.c.date >= first)
+        .group_by(T.c.school_id, year, month)
     ).all()
-    counts: dict[tuple[int | None, int, int], list[Any]] = defaultdict(lambda: [0, set()])
-    for teacher_id, y, m, n in rows:
-        for key in (teacher_school[teacher_id], None):
+    counts: dict[tuple[int | None, int, int], list[int]] = defaultdict(lambda: [0, 0])
+    for school_id, y, m, n, met in rows:
+        for key in (school_id, None):
             cell = counts[(key, int(y), int(m))]
-            cell[0] += n
-            cell[1].add(teacher_id)
+            cell[0] += int(n)
+            cell[1] += int(met)
     out: dict[int | None, list[DosageMonth]] = {}
-    for key in [None, *sorted(set(teacher_school.values()))]:
+    for key in [None, *school_ids]:
         months_out = []
         for y, m in month_list:
-            n, met = counts.get((key, y, m), [0, set()])
+            n, met = counts.get((key, y, m), [0, 0])
             ok = suppress_small_cell(None, teachers=met)
             if isinstance(ok, Suppressed):
                 months_out.append(DosageMonth(_month_label(y, m), ok, ok, ok))
             else:
-                months_out.append(DosageMonth(_month_label(y, m), n, len(met), n / len(met)))
+                months_out.append(DosageMonth(_month_label(y, m), n, met, n / met))
         out[key] = months_out
     return out
 
 
 def _dosage_chart(name: str, months: list[DosageMonth]) -> Markup:
+    return _dosage_chart_of(name, tuple(months))
+
+
+@lru_cache(maxsize=1024)
+def _dosage_chart_of(name: str, months: tuple[DosageMonth, ...]) -> Markup:
+    """The chart, drawn once per distinct (name, months): dosage is counted afresh on every
+    request, and usually comes out the same."""
     labels = bar_labels([(int(m.label[4:]), MONTH_NAMES.index(m.label[:3]) + 1) for m in months])
     bars = [
         (label, None if isinstance(m.check_ins, Suppressed) else float(m.check_ins))
@@ -1312,40 +1393,21 @@ def summary(
             T.c.district_id == district_id, T.c.school_id.in_(ids)
         )
     ).all()
-    teacher_school = {t.id: t.school_id for t in teachers}
-    cached = _SUMMARIES.get((district_id, key_ids))
-    if cached is not None and cached[0] == stamp:
-        scopes: list[ScopeSummary] = cached[1]
-    else:
-        with _SUMMARIES_LOCK:
-            years = _years(session=session, district_id=district_id)
-            known = instruments(session=session)
-            rows = _aggregate(
-                session=session, district_id=district_id, school_ids=key_ids, years=years,
-                known=known,
-            )  # fmt: skip
-            cohort_of = {t.id: t.cohort_year_id for t in teachers}
-            scopes = []
-            if overall:
-                scopes.append(
-                    _scope_summary(
-                        name="District", school_id=None, teachers=set(teacher_school), rows=rows,
-                        years=years, known=known, cohort_of=cohort_of,
-                    )
+    key = (district_id, key_ids)
+    scopes = _cached_scopes(key, stamp)
+    if scopes is None:
+        with _summary_lock(key):
+            scopes = _cached_scopes(key, stamp)  # computed meanwhile by the request waited on
+            if scopes is None:
+                scopes = _compute_scopes(
+                    session=session, key=key, stamp=stamp, district_id=district_id,
+                    schools=schools, overall=overall, teachers=teachers,
                 )  # fmt: skip
-            for school in schools:
-                scopes.append(
-                    _scope_summary(
-                        name=school.name, school_id=school.id,
-                        teachers={t for t, s in teacher_school.items() if s == school.id},
-                        rows=rows, years=years, known=known, cohort_of=cohort_of,
-                    )
-                )  # fmt: skip
-            _SUMMARIES[(district_id, key_ids)] = (stamp, scopes)
-    dosage = _dosage(session=session, teacher_school=teacher_school, today=today)
+    school_ids = sorted(ids)
+    dosage = _dosage(session=session, district_id=district_id, school_ids=school_ids, today=today)
     names: dict[int | None, str] = {s.id: s.name for s in schools}
     names[None] = "District"
-    coached = _coached(session=session, teacher_school=teacher_school, today=today)
+    coached = _coached(session=session, district_id=district_id, school_ids=school_ids, today=today)
     active = [t for t in teachers if t.active]
     counts: dict[int | None, int] = defaultdict(int)
     for t in active:
@@ -1360,16 +1422,68 @@ def summary(
     )
 
 
+def _cached_scopes(key: _SummaryKey, stamp: tuple[Any, ...]) -> list[ScopeSummary] | None:
+    """The cached scopes of `key` as of `stamp`; for one school, also its scope out of the
+    whole district's summary when that is the fresher one cached."""
+    cached = _SUMMARIES.get(key)
+    if cached is not None and cached[0] == stamp:
+        return list(cached[1])
+    district_id, school_ids = key
+    if school_ids is not None and len(school_ids) == 1:
+        whole = _SUMMARIES.get((district_id, None))
+        if whole is not None and whole[0] == stamp:
+            (school_id,) = school_ids
+            found = [sc for sc in whole[1] if sc.school_id == school_id]
+            if found:
+                return found
+    return None
+
+
+def _compute_scopes(
+    *, session: Session, key: _SummaryKey, stamp: tuple[Any, ...], district_id: int,
+    schools: Sequence[School], overall: bool, teachers: Sequence[Any],
+) -> list[ScopeSummary]:  # fmt: skip
+    """Compute and cache the scopes of `key`. The caller holds `_summary_lock(key)`."""
+    teacher_school = {t.id: t.school_id for t in teachers}
+    years = _years(session=session, district_id=district_id)
+    known = instruments(session=session)
+    rows = _aggregate(
+        session=session, district_id=district_id, school_ids=key[1], years=years,
+        known=known,
+    )  # fmt: skip
+    cohort_of = {t.id: t.cohort_year_id for t in teachers}
+    scopes = []
+    if overall:
+        scopes.append(
+            _scope_summary(
+                name="District", school_id=None, teachers=set(teacher_school), rows=rows,
+                years=years, known=known, cohort_of=cohort_of,
+            )
+        )  # fmt: skip
+    for school in schools:
+        scopes.append(
+            _scope_summary(
+                name=school.name, school_id=school.id,
+                teachers={t for t, s in teacher_school.items() if s == school.id},
+                rows=rows, years=years, known=known, cohort_of=cohort_of,
+            )
+        )  # fmt: skip
+    _SUMMARIES[key] = (stamp, scopes)
+    return scopes
+
+
 def _coached(
-    *, session: Session, teacher_school: dict[int, int], today: date
+    *, session: Session, district_id: int, school_ids: Sequence[int], today: date
 ) -> dict[int | None, int]:
     """Teachers with a coach assigned today, per school and overall."""
     from server.roster.models import CoachAssignment
 
     rows = session.execute(
-        select(col(CoachAssignment.teacher_id))
+        select(col(CoachAssignment.teacher_id), T.c.school_id)
+        .join(T, T.c.id == col(CoachAssignment.teacher_id))
         .where(
-            col(CoachAssignment.teacher_id).in_(list(teacher_school)),
+            T.c.district_id == district_id,
+            T.c.school_id.in_(school_ids),
             col(CoachAssignment.start_date) <= today,
             sa.or_(
                 col(CoachAssignment.end_date).is_(None),
@@ -1377,10 +1491,10 @@ def _coached(
             ),
         )
         .distinct()
-    ).scalars()
+    ).all()
     out: dict[int | None, int] = defaultdict(int)
-    for teacher_id in rows:
-        out[teacher_school[teacher_id]] += 1
+    for _teacher_id, school_id in rows:
+        out[school_id] += 1
         out[None] += 1
     return dict(out)
 

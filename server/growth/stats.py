@@ -83,7 +83,9 @@ def paired_comparison(
     w_stat: float | None = None
     p_w: float | None = None
     if np.any(change != 0):
-        wilcoxon = stats.wilcoxon(after, before)
+        method, correction = wilcoxon_method(change)
+        # scipy-stubs still list "approx", the name scipy 1.17 replaced with "asymptotic".
+        wilcoxon = stats.wilcoxon(after, before, method=method, correction=correction)  # type: ignore[arg-type]
         w_stat, p_w = float(wilcoxon.statistic), float(wilcoxon.pvalue)
     return PairedComparison(
         n=n,
@@ -100,6 +102,26 @@ def paired_comparison(
         p_wilcoxon=p_w,
         d_z=d_z,
     )
+
+
+EXACT_WILCOXON_MAX_N = 50
+
+
+def wilcoxon_method(
+    change: Sequence[float] | np.ndarray,
+) -> tuple[Literal["exact", "asymptotic"], bool]:
+    """How the Wilcoxon signed-rank p-value is computed, as R's `wilcox.test` does: the exact
+    distribution when there are at most 50 differences, none zero and no two the same size;
+    otherwise the normal approximation, with the variance corrected for ties and a continuity
+    correction (scipy's `method="asymptotic", correction=True`). scipy's `method="auto"`
+    would instead run a permutation test for small samples with ties: up to a second each.
+    Returns (method, correction) for `scipy.stats.wilcoxon`."""
+    d = np.asarray(change, dtype=float)
+    nonzero = np.abs(d[d != 0])
+    ties = len(np.unique(nonzero)) < len(nonzero)
+    if len(d) <= EXACT_WILCOXON_MAX_N and len(nonzero) == len(d) and not ties:
+        return "exact", False
+    return "asymptotic", True
 
 
 def format_p(p: float) -> str:

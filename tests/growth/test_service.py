@@ -3,8 +3,9 @@ same scores: baseline vs end of year, cohorts, the high-level share, the teacher
 empirical-Bayes slope; the small-cell rule; the fit cache; the pseudonyms."""
 
 import math
+import uuid
 import warnings
-from datetime import date
+from datetime import UTC, date, datetime
 
 import numpy as np
 import pytest
@@ -13,10 +14,21 @@ from sqlmodel import Session
 from statsmodels.regression.mixed_linear_model import MixedLM
 from statsmodels.stats.proportion import proportion_confint
 
+from server.accounts import service as accounts_service
 from server.config import Settings
 from server.growth import model as growth_model
 from server.growth import service
-from server.growth.stats import CohortComparison, HighLevelShare, PairedComparison, Suppressed
+from server.growth.stats import (
+    CohortComparison,
+    HighLevelShare,
+    PairedComparison,
+    Suppressed,
+    wilcoxon_method,
+)
+from server.observations import operations as ops
+from server.observations import service as observations_service
+from server.observations.models import ObservationCreate
+from server.rubrics import service as rubrics_service
 from tests.factories import create_assignment, create_teacher
 from tests.growth.seed import OCCASIONS, GrowthWorld, add_observation, build, world_value
 
@@ -60,7 +72,8 @@ def test_baseline_vs_end_of_year_matches_scipy(session: Session, settings: Setti
     assert result.p_t == pytest.approx(t_test.pvalue)
     assert result.df == 5
     assert result.d_z == pytest.approx(change.mean() / change.std(ddof=1))
-    wilcoxon = stats.wilcoxon(end, baseline)
+    method, correction = wilcoxon_method(change)
+    wilcoxon = stats.wilcoxon(end, baseline, method=method, correction=correction)
     assert result.wilcoxon_statistic == pytest.approx(wilcoxon.statistic)
     assert result.p_wilcoxon == pytest.approx(wilcoxon.pvalue)
     assert row.sentence.startswith("Teachers ") and "'Participation'" in row.sentence
@@ -302,3 +315,75 @@ def test_pseudonyms_are_stable_and_keyed() -> None:
     assert a != service.pseudonym(secret="another-secret", teacher_id=7)
     assert a != service.pseudonym(secret="one-secret", teacher_id=8)
     assert "7" not in a[2:] or a != "t-7"
+
+
+def test_summary_stamp_changes_with_every_observation_write(
+    session: Session, settings: Settings
+) -> None:
+    """The summaries' cache stamp is cheap (the change log and the latest observation write),
+    and still changes whenever the write path writes: create, score, finalize, share."""
+    world = build(session, settings)
+    assert world.district.id is not None
+    district_id = world.district.id
+    before = summary_of(session, world)
+    assert summary_of(session, world).scopes[0] is before.scopes[0]  # cached
+    actor = accounts_service.load_viewer(session=session, user=world.coach)
+    teacher = world.teachers[0]
+    oid = uuid.uuid4()
+    stamps = [service.district_stamp(session=session, district_id=district_id)]
+
+    def apply(op: ops.Operation) -> None:
+        observations_service.apply_operation(session=session, actor=actor, op=op)
+        stamps.append(service.district_stamp(session=session, district_id=district_id))
+
+    data = ObservationCreate(
+        observed_at=datetime(2025, 3, 3, 10, tzinfo=UTC), grade="4",
+        teacher_id=teacher.id, rubric_version_ids=[world.rubric.id],  # type: ignore[arg-type,list-item]
+    )  # fmt: skip
+    apply(ops.CreateObservation(observation_id=oid, data=data))
+    rubric = rubrics_service.rubric_of(world.rubric)
+    for dim in rubric.dimensions:
+        for item_id in [i.id for i in dim.items] or [""]:
+            apply(
+                ops.SetScore(
+                    observation_id=oid, rubric_version_id=world.rubric.id,  # type: ignore[arg-type]
+                    dimension_id=dim.id, item_id=item_id, value=rubric.scale_for(dim).max,
+                )
+            )  # fmt: skip
+    before_final = summary_of(session, world)
+    apply(ops.Finalize(observation_id=oid))
+    assert len(set(stamps)) == len(stamps)  # every write, a new stamp
+    after = summary_of(session, world)
+    assert after.scopes[0] is not before_final.scopes[0]  # recomputed with the new lesson
+    lessons = [
+        {
+            row.dimension.id: row.result.n
+            for row in sc.instruments[0].high_level
+            if row.year_name == "2024-25" and isinstance(row.result, HighLevelShare)
+        }
+        for sc in (before_final.scopes[0], after.scopes[0])
+    ]
+    assert lessons[0] and lessons[1] == {dim: n + 1 for dim, n in lessons[0].items()}
+
+
+def test_a_district_computation_does_not_hold_up_a_schools_summary(
+    session: Session, settings: Settings
+) -> None:
+    """One lock per cached key: while the whole district's summary is being computed (its
+    lock held here), a school's summary is computed and served."""
+    world = build(session, settings)
+    assert world.district.id is not None
+    district_lock = service._summary_lock((world.district.id, None))
+    with district_lock:
+        page = service.summary(
+            session=session, district_id=world.district.id, schools=[world.big],
+            overall=False, today=TODAY,
+        )  # fmt: skip
+    assert [sc.name for sc in page.scopes] == ["Big School"]
+    # Once the district's summary is cached, a school's page reads its scope from it.
+    whole = summary_of(session, world)
+    again = service.summary(
+        session=session, district_id=world.district.id, schools=[world.small], overall=False,
+        today=TODAY,
+    )  # fmt: skip
+    assert again.scopes[0] is whole.scopes[2]

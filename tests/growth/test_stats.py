@@ -21,6 +21,7 @@ from server.growth.stats import (
     pair_up,
     paired_comparison,
     suppress_small_cell,
+    wilcoxon_method,
 )
 
 # Fourteen teachers' practice scores (1-5, item means) at baseline and at the end of the year.
@@ -42,8 +43,9 @@ def test_paired_comparison_matches_scipy() -> None:
     result = paired_comparison(BASELINE, END)
     assert isinstance(result, PairedComparison)
     t_test = stats.ttest_rel(END, BASELINE)
-    wilcoxon = stats.wilcoxon(END, BASELINE)
     change = [e - b for b, e in zip(BASELINE, END, strict=True)]
+    method, correction = wilcoxon_method(change)
+    wilcoxon = stats.wilcoxon(END, BASELINE, method=method, correction=correction)
     assert result.n == 14 and result.df == 13
     assert result.baseline_mean == pytest.approx(statistics.mean(BASELINE))
     assert result.baseline_sd == pytest.approx(statistics.stdev(BASELINE))
@@ -66,7 +68,9 @@ def test_paired_comparison_leaves_undefined_statistics_out() -> None:
     assert isinstance(same_change, PairedComparison)
     assert (same_change.t, same_change.p_t, same_change.d_z) == (None, None, None)
     assert same_change.mean_change == pytest.approx(0.5)
-    assert same_change.p_wilcoxon == pytest.approx(stats.wilcoxon([0.5, 0.5, 0.5]).pvalue)
+    # Ties: the normal approximation with tie and continuity correction, as R's wilcox.test.
+    tied = stats.wilcoxon([0.5, 0.5, 0.5], method="asymptotic", correction=True)
+    assert same_change.p_wilcoxon == pytest.approx(tied.pvalue)
     no_change = paired_comparison([2.0, 3.0], [2.0, 3.0])
     assert isinstance(no_change, PairedComparison)
     assert (no_change.wilcoxon_statistic, no_change.p_wilcoxon, no_change.d_z) == (None,) * 3
@@ -208,3 +212,22 @@ def test_small_cells_are_suppressed_with_the_reason() -> None:
     assert suppress_small_cell("x", teachers=5) == "x"
     shown = suppress_small_cell(0.4, teachers=7, minimum=10)
     assert isinstance(shown, Suppressed) and "fewer than 10 teachers" in shown.reason
+
+
+def test_wilcoxon_is_exact_without_ties_or_zeros_and_approximate_otherwise() -> None:
+    assert wilcoxon_method([0.5, -1.0, 1.5, 2.0]) == ("exact", False)
+    assert wilcoxon_method([0.5, -0.5, 1.5, 2.0]) == ("asymptotic", True)  # |d| tied
+    assert wilcoxon_method([0.0, -1.0, 1.5, 2.0]) == ("asymptotic", True)  # a zero
+    assert wilcoxon_method([float(i) for i in range(1, 52)]) == ("asymptotic", True)  # n > 50
+    # Small, with ties: where scipy's method="auto" would run a slow permutation test.
+    baseline = [2.0, 2.5, 3.0, 2.0, 3.5, 2.5, 3.0, 2.0, 1.5, 2.5, 3.0, 2.0]
+    end = [3.0, 3.5, 3.0, 2.5, 4.0, 3.5, 3.5, 3.0, 2.5, 3.0, 3.5, 2.0]
+    result = paired_comparison(baseline, end)
+    assert isinstance(result, PairedComparison)
+    direct = stats.wilcoxon(end, baseline, method="asymptotic", correction=True)
+    assert result.wilcoxon_statistic == pytest.approx(direct.statistic)
+    assert result.p_wilcoxon == pytest.approx(direct.pvalue)
+    exact = paired_comparison([1.0, 2.0, 3.0, 4.0, 5.0], [1.5, 3.0, 4.5, 6.0, 2.5])
+    assert isinstance(exact, PairedComparison)
+    direct = stats.wilcoxon([1.5, 3.0, 4.5, 6.0, 2.5], [1.0, 2.0, 3.0, 4.0, 5.0], method="exact")
+    assert exact.p_wilcoxon == pytest.approx(direct.pvalue)
