@@ -20,13 +20,12 @@ from typing import Any, NamedTuple
 
 import numpy as np
 from scipy import stats
-from statsmodels.regression.mixed_linear_model import MixedLM, MixedLMParams
+from statsmodels.regression.mixed_linear_model import MixedLM
 
 from server.growth.outcome import DidNotConverge, TooFewObservations, count_words
 
 # statsmodels' own default order first, then Powell's derivative-free method, which sometimes
-# settles where the gradient methods stall. With many groups the first starts from moment
-# estimates (`_start`) when they are usable; the others start afresh from statsmodels' default.
+# settles where the gradient methods stall. Each starts afresh from statsmodels' default start.
 # (Nelder-Mead was tried too: on sleepstudy it ran for many seconds and did not converge.)
 METHODS: tuple[str, ...] = ("bfgs", "lbfgs", "cg", "powell")
 MAX_ITERATIONS = 2000
@@ -38,10 +37,6 @@ BOUNDARY_SHARE = 1e-3
 # A correlation beyond this is reported as perfect (a singular fit).
 MAX_CORRELATION = 0.999
 CONFIDENCE = 0.95
-# From this many groups on, the first optimizer starts from moment estimates (`_start`): with
-# thousands of teachers that halves the likelihood evaluations. With fewer, the fit takes well
-# under a second anyway and the moments are rough, so statsmodels' default start is kept.
-MOMENT_START_GROUPS = 100
 
 
 class GrowthPoint(NamedTuple):
@@ -183,7 +178,6 @@ def fit_growth(
     design = np.column_stack([np.ones_like(time), time])
     groups = np.array([row.teacher for row in rows], dtype=object)
     model = MixedLM(score, design, groups, exog_re=design)
-    start = _start(score, time, groups) if len(order) >= MOMENT_START_GROUPS else None
 
     # The first optimizer's answer stands when it converged away from the boundary (the usual
     # case). Otherwise every optimizer is tried and the converged answer with the highest REML
@@ -191,7 +185,7 @@ def fit_growth(
     # converged.
     candidates: list[tuple[float, str, Any]] = []
     for index, method in enumerate(methods):
-        result = _try_fit(model, method, start if index == 0 else None)
+        result = _try_fit(model, method)
         if result is None:
             continue
         if index == 0 and not _singular(result):
@@ -243,71 +237,13 @@ def _too_few(rows: list[GrowthPoint], word: str) -> TooFewObservations | None:
     return None
 
 
-def _start(score: np.ndarray, time: np.ndarray, teachers: np.ndarray) -> MixedLMParams | None:
-    """Start values near the REML optimum, so the optimizer needs fewer (costly) steps; None
-    (statsmodels' default start) when the moments give no usable covariance.
-
-    Method of moments: each teacher with two or more different times gets their own OLS line;
-    the residual variance is pooled from the residuals around those lines, and the random-effects
-    covariance is the covariance of the teachers' (intercept, slope) minus their average
-    sampling covariance. statsmodels optimizes the covariance relative to the residual variance
-    and profiles the fixed effects out, so those (pooled OLS here) do not move the answer.
-    """
-    index: dict[str, int] = {}
-    codes = np.array([index.setdefault(name, len(index)) for name in teachers])
-    k = len(index)
-    n = np.bincount(codes, minlength=k).astype(float)
-    time_mean = np.bincount(codes, time, k) / n
-    score_mean = np.bincount(codes, score, k) / n
-    centred_time = time - time_mean[codes]
-    sxx = np.bincount(codes, centred_time**2, k)
-    sxy = np.bincount(codes, centred_time * (score - score_mean[codes]), k)
-    # Two or more different times (not just rounding apart): the teacher has a line of their own.
-    own = sxx > 1e-12 * np.bincount(codes, time**2, k)
-    if np.count_nonzero(own) < 2:
-        return None
-    slope = np.zeros(k)
-    slope[own] = sxy[own] / sxx[own]
-    intercept = score_mean - slope * time_mean
-    rows = own[codes]
-    residual = (score - intercept[codes] - slope[codes] * time)[rows]
-    df = float(np.sum(n[own] - 2))
-    if df <= 0:
-        return None
-    sigma2 = float(residual @ residual) / df
-    if not (math.isfinite(sigma2) and sigma2 > 0):
-        return None
-    n, time_mean, sxx = n[own], time_mean[own], sxx[own]
-    # The sampling covariance of a teacher's (intercept, slope), divided by sigma^2.
-    sampling = np.array(
-        [
-            [np.mean(1 / n + time_mean**2 / sxx), np.mean(-time_mean / sxx)],
-            [np.mean(-time_mean / sxx), np.mean(1 / sxx)],
-        ]
-    )
-    estimates = np.column_stack([intercept[own], slope[own]])
-    cov_re = np.cov(estimates, rowvar=False) / sigma2 - sampling
-    try:
-        np.linalg.cholesky(cov_re)  # positive definite: inside the parameter space
-    except np.linalg.LinAlgError:
-        return None
-    if not np.all(np.isfinite(cov_re)):
-        return None
-    design = np.column_stack([np.ones_like(time), time])
-    fe_params = np.linalg.lstsq(design, score, rcond=None)[0]
-    return MixedLMParams.from_components(fe_params=fe_params, cov_re=cov_re)
-
-
-def _try_fit(model: MixedLM, method: str, start: MixedLMParams | None = None) -> Any | None:
+def _try_fit(model: MixedLM, method: str) -> Any | None:
     """The fitted result, or None when this optimizer failed, did not converge, or left a
-    number that is not finite. statsmodels' warnings are judged here, not passed on.
-    `start`: start values, or None for statsmodels' default start."""
+    number that is not finite. statsmodels' warnings are judged here, not passed on."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            result = model.fit(
-                start_params=start, reml=True, method=[method], maxiter=MAX_ITERATIONS
-            )
+            result = model.fit(reml=True, method=[method], maxiter=MAX_ITERATIONS)
         except (np.linalg.LinAlgError, ValueError, FloatingPointError):
             return None
         if not result.converged:
