@@ -3,10 +3,11 @@ SQLAlchemy Core insert rate of the same rows measured in the same run.
 
 Fresh SQLite database with the demo roster; the coach's observations are scored with the
 largest shipped rubric. Each observation is 1 create_observation + 20 set_score + 4 add_note
-mutations (25), pushed in batches with httpx.ASGITransport (in-process, no network). The raw
-baseline inserts the same observation, score and note rows with Core, one transaction per row
-(the sync contract: each mutation commits on its own); the one-transaction executemany rate is
-printed for reference. The last line is `ratio: X.XX` (sync rate / raw rate).
+mutations (25), pushed in batches with httpx.ASGITransport (in-process, no network); each
+mutation is applied atomically with its acknowledgement (docs/sync.md). The raw baseline
+inserts the same observation, score and note rows with Core, one transaction per row (each
+write committed on its own); the one-transaction executemany rate is printed for reference.
+The last line is `ratio: X.XX` (sync rate / raw rate).
 
     .venv/bin/python bench/sync.py [--mutations 10000] [--batch 250]
 """
@@ -184,7 +185,7 @@ def main() -> None:
     print(f"mutations: {n} ({n // PER_OBSERVATION} observations x {PER_OBSERVATION}: "
           f"1 create, {SCORES} scores, {NOTES} notes), batches of {args.batch}")  # fmt: skip
     print(
-        f"sync push (ASGI, one transaction per mutation): {sync_seconds:7.2f} s  {sync_rate:9.0f} /s"
+        f"sync push (ASGI, each mutation atomic):         {sync_seconds:7.2f} s  {sync_rate:9.0f} /s"
     )
     print(
         f"raw Core insert, one transaction per row:        {raw_seconds:7.2f} s  {raw_rate:9.0f} /s"

@@ -5,7 +5,8 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import bindparam, insert, update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from server.accounts.service import Viewer
@@ -14,6 +15,8 @@ from server.observations.models import Observation, ObservationRevision
 from server.observations.operations import ConflictError, OperationError, OperationResult
 
 _INSERT_REVISION = insert(ObservationRevision.__table__)  # type: ignore[attr-defined]
+_OBSERVATIONS = Observation.__table__  # type: ignore[attr-defined]
+_BUMP_VERSION = update(_OBSERVATIONS).where(_OBSERVATIONS.c.id == bindparam("observation_id"))
 
 
 def jsonable(value: Any) -> Any:
@@ -87,12 +90,17 @@ class Write:
         obs = self.observation
         if not self.changes:
             return OperationResult(observation=obs, changed=False, at=self.at)
-        obs.version += 1
-        obs.updated_at = self.at
-        self.session.add(obs)
-        self.session.flush()
-        # Core insert, statement compiled once: this runs on every accepted write.
-        self.session.execute(
+        # Core statements compiled once, on the session's connection (this runs on every
+        # accepted write). The caller locked the row, so version + 1 is this write's version.
+        version = obs.version + 1
+        connection = self.session.connection()
+        connection.execute(
+            _BUMP_VERSION, {"observation_id": obs.id, "version": version, "updated_at": self.at}
+        )
+        set_committed_value(obs, "version", version)
+        set_committed_value(obs, "updated_at", self.at)
+        self.session.flush()  # what else the operation changed on the observation (context...)
+        connection.execute(
             _INSERT_REVISION,
             [
                 {

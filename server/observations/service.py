@@ -8,6 +8,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from sqlalchemy import Connection, bindparam
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
@@ -15,6 +16,7 @@ from sqlmodel import Session, col, select
 from server.accounts.models import Role, User
 from server.accounts.service import Viewer
 from server.observations import scoring, writes
+from server.observations.lookups import Lookups
 from server.observations.models import (
     Evidence,
     Note,
@@ -44,7 +46,7 @@ from server.observations.operations import (
 from server.roster.models import CoachAssignment, School, Teacher
 from server.rubrics import service as rubrics_service
 from server.rubrics.models import RubricVersion
-from server.sync.changes import record_change
+from server.sync.changes import ChangeLog, record_change
 
 # --- Who may do what ----------------------------------------------------------------------
 
@@ -102,7 +104,7 @@ def coaches_teacher(*, session: Session, coach_id: int, teacher_id: int) -> bool
 
 
 def in_caseload(*, session: Session, coach_id: int, teacher_id: int, on: date) -> bool:
-    return writes.in_caseload(session=session, coach_id=coach_id, teacher_id=teacher_id, days=[on])
+    return Lookups().in_caseload(session, coach_id, teacher_id, [on])
 
 
 # --- The one write path ---------------------------------------------------------------------
@@ -119,24 +121,86 @@ def _authorize(*, session: Session, actor: Viewer, op: Operation, obs: Observati
         raise PermissionDenied("Only the coach who wrote this observation can change it.")
 
 
-def _lock(session: Session, observation_id: uuid.UUID) -> Observation:
-    obs = session.exec(
-        select(Observation).where(Observation.id == observation_id).with_for_update()
-    ).first()
-    if obs is None:
+# Locks the row until commit (PostgreSQL; SQLite has one writer) and reads its version.
+_OBSERVATIONS = Observation.__table__  # type: ignore[attr-defined]
+_LOCK = (
+    select(_OBSERVATIONS.c.version)
+    .where(_OBSERVATIONS.c.id == bindparam("observation_id"))
+    .with_for_update()
+)
+
+
+def _begin_writing(session: Session) -> Connection:
+    """The session's connection, in a transaction that may write what it reads next. SQLite
+    ignores FOR UPDATE, so its write lock is taken now (BEGIN IMMEDIATE) unless this
+    transaction holds it already: else another writer could commit between the reads and
+    this transaction's first write (a lost update). PostgreSQL locks the rows read FOR
+    UPDATE."""
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        sqlite = connection.connection.driver_connection
+        if sqlite is not None and not sqlite.in_transaction:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+    return connection
+
+
+def _lock(session: Session, observation_id: uuid.UUID, lookups: Lookups) -> Observation:
+    """The observation, locked until commit and current. Every change to the row bumps its
+    version (merge.Write.finish), so the session's copy at the locked version is current:
+    it is read again only when it is older (another wrote since) or not in the session. One
+    locked earlier in this same transaction (a sync batch) is current as it is."""
+    transaction = session.get_transaction()
+    held = lookups.observations.get(observation_id)
+    if held is not None and transaction is not None:
+        locked_obs, locked_in = held
+        if locked_in is transaction:
+            return locked_obs
+    connection = _begin_writing(session)
+    version = connection.execute(_LOCK, {"observation_id": observation_id}).scalar()
+    if version is None:
         raise NotFound(f"There is no observation {observation_id}.")
+    obs = session.get(Observation, observation_id)
+    assert obs is not None
+    if obs.version != version:
+        session.refresh(obs)
+    lookups.observations[observation_id] = (obs, session.get_transaction())
     return obs
 
 
-def _apply(*, session: Session, actor: Viewer, op: Operation) -> OperationResult:
+_ROW_WRITES = (SetScore, SetEvidence, AddNote, SetTally)
+
+
+def _rubrics(
+    session: Session, observation_id: uuid.UUID, lookups: Lookups
+) -> list[scoring.RubricSheet]:
+    """The observation's rubric sheets, read once per run of writes: they never change after
+    the observation is created. Empty, and not kept, for one that does not exist (yet)."""
+    sheets = lookups.rubrics.get(observation_id)
+    if sheets is None:
+        sheets = _rubric_sheets(session, observation_id)
+        if sheets:
+            lookups.rubrics[observation_id] = sheets
+    return sheets
+
+
+def _school_of(session: Session, teacher_id: int, lookups: Lookups) -> int:
+    teacher = lookups.teacher(session, teacher_id)
+    assert teacher is not None
+    return teacher.school_id
+
+
+def _apply(*, session: Session, actor: Viewer, op: Operation, lookups: Lookups) -> OperationResult:
     if isinstance(op, CreateObservation):
         existing = session.get(Observation, op.observation_id)
         if existing is not None:
             if existing.observer_id != actor.id:
                 raise PermissionDenied("observation_id: is already used by someone else.")
             return OperationResult(observation=existing, changed=False)
-        return writes.create_observation(session, actor, op)
-    obs = _lock(session, op.observation_id)
+        return writes.create_observation(session, actor, op, lookups)
+    # The writes of one row need the rubrics, not the whole sheet. They never change: read
+    # them before taking the lock, which is then held until the commit.
+    rubrics = _rubrics(session, op.observation_id, lookups) if isinstance(op, _ROW_WRITES) else []
+    obs = _lock(session, op.observation_id, lookups)
     _authorize(session=session, actor=actor, op=op, obs=obs)
     match op:
         case UpdateContext():
@@ -151,8 +215,6 @@ def _apply(*, session: Session, actor: Viewer, op: Operation) -> OperationResult
         return writes.finalize(
             session, actor, op, obs, load_sheet(session=session, observation=obs)
         )
-    # The other writes touch one row: they need the rubrics, not the whole sheet.
-    rubrics = load_rubrics(session=session, observation=obs)
     match op:
         case SetScore():
             return writes.set_score(session, actor, op, obs, rubrics)
@@ -166,25 +228,42 @@ def _apply(*, session: Session, actor: Viewer, op: Operation) -> OperationResult
 
 
 def apply_operation(
-    *, session: Session, actor: Viewer, op: Operation, commit: bool = True
+    *,
+    session: Session,
+    actor: Viewer,
+    op: Operation,
+    commit: bool = True,
+    lookups: Lookups | None = None,
+    log: ChangeLog | None = None,
 ) -> OperationResult:
     """Apply one write in one transaction: all of it, or (on any error) none of it.
 
     Raises OperationError (400), PermissionDenied (403), NotFound (404), ConflictError (409).
     With commit=False the caller commits (to add its own rows to the same transaction).
     Every accepted write also logs a sync change (server/sync/changes.py) for pull.
+
+    A sync batch passes the same `lookups` to all its writes (rubrics, caseloads, school
+    years read once), and `log` when it applies several writes in one transaction: the
+    change row then waits there for the batch's commit, and an error is raised after the
+    rollback without the retry below (the rollback undid the batch's other writes too, and
+    the batch applies them again one transaction each).
     """
+    if lookups is None:
+        lookups = Lookups()
     try:
-        result = _apply(session=session, actor=actor, op=op)
+        result = _apply(session=session, actor=actor, op=op, lookups=lookups)
         if result.changed:  # the change log pull reads, in the same transaction
-            record_change(session, result.observation)
+            obs = result.observation
+            school_id = _school_of(session, obs.teacher_id, lookups)
+            record_change(session, obs, school_id=school_id, log=log)
         if commit:
             session.commit()
         return result
     except IntegrityError:
         session.rollback()
-        if isinstance(op, CreateObservation):  # the same id created concurrently: a repeat
-            return _apply(session=session, actor=actor, op=op)
+        if isinstance(op, CreateObservation) and log is None:
+            # The same id created concurrently: a repeat.
+            return _apply(session=session, actor=actor, op=op, lookups=lookups)
         raise
     except BaseException:
         session.rollback()
@@ -195,12 +274,16 @@ def apply_operation(
 
 
 def list_rubric_versions(*, session: Session, observation: Observation) -> list[RubricVersion]:
+    return _rubric_versions(session, observation.id)
+
+
+def _rubric_versions(session: Session, observation_id: uuid.UUID) -> list[RubricVersion]:
     rows = session.exec(
         select(RubricVersion)
         # The content is big and parsed once per hash (rubric_of): load it only on a miss.
         .options(defer(RubricVersion.content))  # type: ignore[arg-type]
         .join(ObservationRubric, col(ObservationRubric.rubric_version_id) == RubricVersion.id)
-        .where(ObservationRubric.observation_id == observation.id)
+        .where(ObservationRubric.observation_id == observation_id)
         .order_by(col(ObservationRubric.position))
     )
     return list(rows)
@@ -208,9 +291,13 @@ def list_rubric_versions(*, session: Session, observation: Observation) -> list[
 
 def load_rubrics(*, session: Session, observation: Observation) -> list[scoring.RubricSheet]:
     """The rubric versions an observation is scored with, with their stored content."""
+    return _rubric_sheets(session, observation.id)
+
+
+def _rubric_sheets(session: Session, observation_id: uuid.UUID) -> list[scoring.RubricSheet]:
     return [
         scoring.RubricSheet(version=v, rubric=rubrics_service.rubric_of(v))
-        for v in list_rubric_versions(session=session, observation=observation)
+        for v in _rubric_versions(session, observation_id)
     ]
 
 
@@ -218,9 +305,16 @@ def load_sheet(*, session: Session, observation: Observation) -> scoring.Sheet:
     """Everything recorded on an observation, scored with its stored rubric versions."""
     rubrics = load_rubrics(session=session, observation=observation)
     oid = observation.id
-    scores = session.exec(select(Score).where(Score.observation_id == oid))
-    evidence = session.exec(select(Evidence).where(Evidence.observation_id == oid))
-    tallies = session.exec(select(TallyCount).where(TallyCount.observation_id == oid))
+    # populate_existing: the writes change these rows with Core (cells.py), so refresh any
+    # the session holds from before.
+    fresh = {"populate_existing": True}
+    scores = session.exec(select(Score).where(Score.observation_id == oid), execution_options=fresh)
+    evidence = session.exec(
+        select(Evidence).where(Evidence.observation_id == oid), execution_options=fresh
+    )
+    tallies = session.exec(
+        select(TallyCount).where(TallyCount.observation_id == oid), execution_options=fresh
+    )
     notes = session.exec(
         select(Note)
         .where(Note.observation_id == oid)

@@ -6,22 +6,20 @@ accepted change bumps the observation's version once and logs one revision per f
 """
 
 from datetime import date, datetime
-from typing import Any, TypeVar
+from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlalchemy import RowMapping
+from sqlmodel import Session, select
 
 from server.accounts.service import Viewer
-from server.observations import scoring
+from server.observations import cells, scoring
+from server.observations.lookups import Lookups
 from server.observations.merge import Write, jsonable
 from server.observations.models import (
-    Evidence,
-    Note,
     Observation,
     ObservationRubric,
     ObservationStatus,
     Reflection,
-    Score,
-    TallyCount,
 )
 from server.observations.operations import (
     AddNote,
@@ -39,38 +37,18 @@ from server.observations.operations import (
     Share,
     UpdateContext,
 )
-from server.roster import service as roster_service
-from server.roster.models import SchoolYear, Teacher
 from server.rubrics import service as rubrics_service
 
 
-def _school_year(session: Session, teacher: Teacher, on: date) -> SchoolYear | None:
-    return session.exec(
-        select(SchoolYear).where(
-            SchoolYear.district_id == teacher.district_id,
-            col(SchoolYear.start_date) <= on,
-            col(SchoolYear.end_date) >= on,
-        )
-    ).first() or roster_service.current_school_year(
-        session=session, district_id=teacher.district_id, today=on
-    )
-
-
-def in_caseload(*, session: Session, coach_id: int, teacher_id: int, days: list[date]) -> bool:
-    return any(
-        e.teacher.id == teacher_id
-        for day in days
-        for e in roster_service.caseload(session=session, coach_id=coach_id, on=day)
-    )
-
-
-def create_observation(session: Session, actor: Viewer, op: CreateObservation) -> OperationResult:
+def create_observation(
+    session: Session, actor: Viewer, op: CreateObservation, lookups: Lookups
+) -> OperationResult:
     data = op.data
-    teacher = session.get(Teacher, data.teacher_id)
+    teacher = lookups.teacher(session, data.teacher_id)
     if teacher is None:
         raise OperationError("teacher_id", f"there is no teacher {data.teacher_id}")
     days = [date.today(), data.observed_at.date()]
-    if not in_caseload(session=session, coach_id=actor.id, teacher_id=data.teacher_id, days=days):
+    if not lookups.in_caseload(session, actor.id, data.teacher_id, days):
         raise PermissionDenied(f"teacher_id: {teacher.name} is not in your caseload.")
     if len(set(data.rubric_version_ids)) != len(data.rubric_version_ids):
         raise OperationError("rubric_version_ids", "each rubric can be chosen once")
@@ -80,7 +58,7 @@ def create_observation(session: Session, actor: Viewer, op: CreateObservation) -
         if version is None:
             raise OperationError("rubric_version_ids", f"there is no rubric version {rv_id}")
         versions.append(version)
-    year = _school_year(session, teacher, data.observed_at.date())
+    year = lookups.school_year(session, teacher, data.observed_at.date())
     if year is None or year.id is None:
         raise OperationError("observed_at", "no school year is set up for this date")
     context = data.model_dump(exclude={"teacher_id", "rubric_version_ids"})
@@ -98,6 +76,10 @@ def create_observation(session: Session, actor: Viewer, op: CreateObservation) -
             )
         )
         rubrics_service.mark_used(session=session, version=version)
+    # What the observation's next writes are checked against (they never change).
+    lookups.rubrics[obs.id] = [
+        scoring.RubricSheet(version=v, rubric=rubrics_service.rubric_of(v)) for v in versions
+    ]
     write = Write(session, obs, actor, op.kind, None)
     write.record("observation", "created", None, {**context, "rubrics": data.rubric_version_ids})
     return write.finish()
@@ -125,18 +107,10 @@ def update_context(
     return write.finish()
 
 
-RowT = TypeVar("RowT", Score, Evidence, TallyCount)
-
-
-def _row_of(session: Session, model: type[RowT], **keys: object) -> RowT | None:
-    """The one row of `model` with these column values, or None (it is created on first write)."""
-    return session.exec(select(model).filter_by(**keys)).first()
-
-
-def _score_value(score: Score | None) -> dict[str, Any] | None:
-    if score is None or (score.value is None and not score.not_observed):
+def _score_value(score: RowMapping | None) -> dict[str, Any] | None:
+    if score is None or (score["value"] is None and not score["not_observed"]):
         return None
-    return {"value": score.value, "not_observed": score.not_observed}
+    return {"value": score["value"], "not_observed": score["not_observed"]}
 
 
 def set_score(
@@ -150,10 +124,11 @@ def set_score(
     dim = scoring.dimension_in(rs, op.dimension_id)
     scoring.check_score(rs, dim, op.item_id, op.value, op.not_observed)
     write = Write(session, obs, actor, op.kind, op.base_version)
-    row = _row_of(
-        session, Score, observation_id=obs.id, rubric_version_id=rs.id,
-        dimension_id=dim.id, item_id=op.item_id,
-    )  # fmt: skip
+    keys = {
+        "observation_id": obs.id, "rubric_version_id": rs.id, "dimension_id": dim.id,
+        "item_id": op.item_id,
+    }  # fmt: skip
+    row = cells.SCORES.find(session, keys)
     new = (
         None
         if op.value is None and not op.not_observed
@@ -162,14 +137,10 @@ def set_score(
     field = f"{rs.id}:{dim.id}" + (f":{op.item_id}" if op.item_id else "")
     if write.accepts("score", field, new, _score_value(row)):
         write.record("score", field, _score_value(row), new)
-        if row is None:
-            row = Score(
-                observation_id=obs.id, rubric_version_id=rs.id, dimension_id=dim.id,
-                item_id=op.item_id, updated_by=actor.id,
-            )  # fmt: skip
-        row.value, row.not_observed = op.value, op.not_observed
-        row.updated_by, row.updated_at = actor.id, write.at
-        session.add(row)
+        cells.SCORES.save(
+            session, row, keys, value=op.value, not_observed=op.not_observed,
+            updated_by=actor.id, updated_at=write.at,
+        )  # fmt: skip
     return write.finish()
 
 
@@ -183,20 +154,15 @@ def set_evidence(
     rs = scoring.rubric_in(rubrics, op.rubric_version_id)
     dim = scoring.dimension_in(rs, op.dimension_id)
     write = Write(session, obs, actor, op.kind, op.base_version)
-    row = _row_of(
-        session, Evidence, observation_id=obs.id, rubric_version_id=rs.id, dimension_id=dim.id
-    )
-    current = row.text if row else ""
+    keys = {"observation_id": obs.id, "rubric_version_id": rs.id, "dimension_id": dim.id}
+    row = cells.EVIDENCE.find(session, keys)
+    current = row["text"] if row else ""
     field = f"{rs.id}:{dim.id}"
     if write.accepts("evidence", field, op.text, current):
         write.record("evidence", field, current, op.text)
-        if row is None:
-            row = Evidence(
-                observation_id=obs.id, rubric_version_id=rs.id, dimension_id=dim.id,
-                updated_by=actor.id,
-            )  # fmt: skip
-        row.text, row.updated_by, row.updated_at = op.text, actor.id, write.at
-        session.add(row)
+        cells.EVIDENCE.save(
+            session, row, keys, text=op.text, updated_by=actor.id, updated_at=write.at
+        )
     return write.finish()
 
 
@@ -214,9 +180,9 @@ def add_note(
     obs: Observation,
     rubrics: list[scoring.RubricSheet],
 ) -> OperationResult:
-    existing = session.get(Note, op.note_id)
-    if existing is not None:
-        if existing.observation_id != obs.id:
+    used_by = cells.note_observation(session, op.note_id)
+    if used_by is not None:
+        if used_by != obs.id:
             raise OperationError("note_id", "is already used by a note of another observation")
         return OperationResult(observation=obs, changed=False)
     tags = scoring.check_tags(rubrics, op.tags)
@@ -225,11 +191,11 @@ def add_note(
     minute = op.lesson_minute
     if minute is None and (seconds := lesson_seconds(obs, written_at)) is not None:
         minute = seconds // 60
-    note = Note(
-        id=op.note_id, observation_id=obs.id, author_id=actor.id, written_at=written_at,
-        lesson_minute=minute, text=op.text, tags=tags,
+    cells.insert_note(
+        session, id=op.note_id, observation_id=obs.id, author_id=actor.id,
+        written_at=written_at, lesson_minute=minute, text=op.text, tags=tags,
+        created_at=write.at,
     )  # fmt: skip
-    session.add(note)
     write.record(
         "note", str(op.note_id), None,
         {"text": op.text, "tags": tags, "written_at": written_at, "lesson_minute": minute},
@@ -247,11 +213,12 @@ def set_tally(
     rs = scoring.rubric_in(rubrics, op.rubric_version_id)
     scoring.tally_in(rs, op.tally_id, op.category_id)
     write = Write(session, obs, actor, op.kind, op.base_version)
-    row = _row_of(
-        session, TallyCount, observation_id=obs.id, rubric_version_id=rs.id,
-        tally_id=op.tally_id, category_id=op.category_id,
-    )  # fmt: skip
-    current = row.count if row else 0
+    keys = {
+        "observation_id": obs.id, "rubric_version_id": rs.id, "tally_id": op.tally_id,
+        "category_id": op.category_id,
+    }  # fmt: skip
+    row = cells.TALLIES.find(session, keys)
+    current = row["count"] if row else 0
     field = f"{rs.id}:{op.tally_id}:{op.category_id}"
     if op.delta is not None:
         new = max(0, current + op.delta)  # counts commute: a delta never conflicts
@@ -261,13 +228,7 @@ def set_tally(
         apply = write.accepts("tally", field, new, current)
     if apply:
         write.record("tally", field, current, new)
-        if row is None:
-            row = TallyCount(
-                observation_id=obs.id, rubric_version_id=rs.id, tally_id=op.tally_id,
-                category_id=op.category_id, updated_by=actor.id,
-            )  # fmt: skip
-        row.count, row.updated_by, row.updated_at = new, actor.id, write.at
-        session.add(row)
+        cells.TALLIES.save(session, row, keys, count=new, updated_by=actor.id, updated_at=write.at)
     return write.finish()
 
 

@@ -2,6 +2,8 @@
 same transaction as each accepted write. Imports no service, so observations can call it."""
 
 import uuid
+from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import insert, text
 from sqlmodel import Session
@@ -25,29 +27,55 @@ def lock_change_sequence(session: Session) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHANGE_LOCK_KEY})
 
 
-def record_change(session: Session, observation: Observation, *, deleted: bool = False) -> None:
-    """Log that this observation changed (call right before the commit: the lock is held
-    until then)."""
-    teacher = session.get(Teacher, observation.teacher_id)
-    assert teacher is not None
+@dataclass
+class ChangeLog:
+    """Change rows held back until their transaction commits, for a sync batch that applies
+    many writes in one transaction: `write` inserts them all right before the commit, so the
+    change lock is taken after the rows the batch locked, and only until the commit."""
+
+    rows: list[dict[str, Any]] = field(default_factory=list)
+
+    def write(self, session: Session) -> None:
+        if self.rows:
+            lock_change_sequence(session)
+            session.connection().execute(_INSERT_CHANGE, self.rows)
+            self.rows.clear()
+
+
+def record_change(
+    session: Session,
+    observation: Observation,
+    *,
+    deleted: bool = False,
+    school_id: int | None = None,
+    log: ChangeLog | None = None,
+) -> None:
+    """Log that this observation changed: now (call right before the commit: the lock is
+    held until then), or in `log` to be written with the batch's commit. `school_id` is the
+    school of the observation's teacher, when the caller knows it already."""
+    if school_id is None:
+        teacher = session.get(Teacher, observation.teacher_id)
+        assert teacher is not None
+        school_id = teacher.school_id
+    row = {
+        "entity": "observation",
+        "entity_id": observation.id,
+        "version": observation.version,
+        "observer_id": observation.observer_id,
+        "teacher_id": observation.teacher_id,
+        "school_id": school_id,
+        "shared_with_teacher": observation.shared_with_teacher_at is not None,
+        "shared_with_principal": observation.shared_with_principal_at is not None,
+        "deleted": deleted,
+        "created_at": utcnow(),
+    }
+    if log is not None:
+        log.rows.append(row)
+        return
     lock_change_sequence(session)
     # Core insert with the values as parameters: one row, no unit of work, and a statement
     # compiled once (this runs on every write).
-    session.execute(
-        _INSERT_CHANGE,
-        {
-            "entity": "observation",
-            "entity_id": observation.id,
-            "version": observation.version,
-            "observer_id": observation.observer_id,
-            "teacher_id": observation.teacher_id,
-            "school_id": teacher.school_id,
-            "shared_with_teacher": observation.shared_with_teacher_at is not None,
-            "shared_with_principal": observation.shared_with_principal_at is not None,
-            "deleted": deleted,
-            "created_at": utcnow(),
-        },
-    )
+    session.connection().execute(_INSERT_CHANGE, row)
 
 
 def record_coaching_change(

@@ -25,6 +25,7 @@ from server.coaching import service as coaching_service
 from server.coaching.operations import CoachingResult
 from server.db import utcnow
 from server.observations import service as observations_service
+from server.observations.lookups import Lookups
 from server.observations.merge import jsonable
 from server.observations.models import Observation, ObservationUpdate
 from server.observations.operations import (
@@ -43,7 +44,7 @@ from server.observations.operations import (
 from server.observations.scoring import Sheet
 from server.roster.models import Teacher
 from server.sync import coaching as coaching_sync
-from server.sync.changes import record_change
+from server.sync.changes import ChangeLog, record_change
 from server.sync.models import (
     ApiToken,
     MutationStatus,
@@ -130,22 +131,144 @@ def mutation_ids(raw: list[dict[str, Any]]) -> list[int]:
 
 
 def push(*, session: Session, actor: Viewer, batch: PushIn) -> PushOut:
-    """Apply a batch: each mutation in its own transaction with its SyncMutation row, in
-    mutation id order; one bad mutation never blocks the others."""
+    """Apply a batch in mutation id order: each mutation atomically with its SyncMutation
+    row; one bad mutation never blocks the others (docs/sync.md, "Idempotency and
+    transactions").
+
+    Observation operations are applied in one transaction while they succeed
+    (`_BatchTransaction`: a commit per mutation would cost more than its writes). Any other
+    mutation, and one that fails there, is applied in a transaction of its own
+    (`_push_one`)."""
     ids = mutation_ids(batch.mutations)
     order = sorted(range(len(ids)), key=lambda i: ids[i])
     stored = _stored_results(session, actor.id, batch.device_id, set(ids))
-    results: dict[int, MutationResult] = {}
+    open_tx = _BatchTransaction(session, actor, batch.device_id, stored)
+    handled: set[int] = set()  # the indexes this push applies; the others are duplicates
     for index in order:
         raw, mutation_id = batch.mutations[index], ids[index]
-        done = stored.get(mutation_id)
-        if done is None:
-            done = _push_one(session, actor, batch.device_id, mutation_id, raw)
-            stored[mutation_id] = done
-            results[index] = done
+        if mutation_id in open_tx.ids:  # a repeat of one not committed yet
+            open_tx.commit()
+        if mutation_id in stored:
+            continue
+        handled.add(index)
+        op = _operation_to_batch(mutation_id, raw)
+        if op is not None:
+            open_tx.apply(mutation_id, raw, op)
         else:
-            results[index] = done.model_copy(update={"status": MutationStatus.duplicate})
-    return PushOut(results=[results[i] for i in order])
+            open_tx.commit()
+            stored[mutation_id] = _push_one(
+                session, actor, batch.device_id, mutation_id, raw, open_tx.lookups
+            )
+    open_tx.commit()
+    return PushOut(
+        results=[
+            stored[ids[i]]
+            if i in handled
+            else stored[ids[i]].model_copy(update={"status": MutationStatus.duplicate})
+            for i in order
+        ]
+    )
+
+
+def _operation_to_batch(mutation_id: int, raw: dict[str, Any]) -> Operation | None:
+    """The mutation's observation operation, if it is one that parses; else None (a coaching
+    entity, a conflict resolution, a malformed row: applied on its own by _push_one)."""
+    try:
+        mutation = _envelope(mutation_id, raw)
+        if mutation.entity != "observation" or mutation.payload.get("op") == RESOLVE_OP:
+            return None
+        return _parse(mutation)
+    except OperationError:
+        return None
+
+
+class _BatchTransaction:
+    """The open transaction of a push: observation operations applied one after another and
+    committed together with their SyncMutation rows. Those rows and the change rows
+    (ChangeLog) are inserted all at once right before the commit: so the change lock is
+    taken last and briefly, and a mutation acknowledged meanwhile by a concurrent push (the
+    unique key) fails the commit rather than a write.
+
+    When a mutation fails here (rejected, a conflict, any error), or the commit does, the
+    transaction is rolled back and its mutations, that one included, are applied again one
+    transaction each (_push_one, which quarantines, keeps conflicts and answers
+    duplicates). So each mutation's write and result still commit together or not at all,
+    and one failing changes nothing for the others."""
+
+    def __init__(
+        self, session: Session, actor: Viewer, device_id: str, stored: dict[int, MutationResult]
+    ) -> None:
+        self.session, self.actor, self.device_id = session, actor, device_id
+        self.stored = stored  # committed results by mutation id: this adds to it
+        self.lookups = Lookups()  # rubric sheets, caseloads, school years: read once
+        self.log = ChangeLog()
+        # Applied, not committed yet: mutation id, the mutation as sent, the version after it.
+        self.pending: list[tuple[int, dict[str, Any], int]] = []
+        self.ids: set[int] = set()
+
+    def apply(self, mutation_id: int, raw: dict[str, Any], op: Operation) -> None:
+        try:
+            result = observations_service.apply_operation(
+                session=self.session, actor=self.actor, op=op, commit=False,
+                lookups=self.lookups, log=self.log,
+            )  # fmt: skip
+        except Exception:
+            self._one_by_one([*((m, r) for m, r, _ in self.pending), (mutation_id, raw)])
+            return
+        self.pending.append((mutation_id, raw, result.version))
+        self.ids.add(mutation_id)
+
+    def commit(self) -> None:
+        if not self.pending:
+            return
+        applied = MutationStatus.applied
+        acks = [
+            _ack_row(self.actor, self.device_id, m, r, applied, v, None) for m, r, v in self.pending
+        ]
+        try:
+            self.log.write(self.session)
+            self.session.connection().execute(_INSERT_MUTATION, acks)
+            self.session.commit()
+        except Exception:
+            self._one_by_one([(m, r) for m, r, _ in self.pending])
+            return
+        for mutation_id, _, version in self.pending:
+            self.stored[mutation_id] = MutationResult(
+                mutation_id=mutation_id, status=applied, version=version
+            )
+        self._clear()
+
+    def _one_by_one(self, rows: list[tuple[int, dict[str, Any]]]) -> None:
+        """Roll the transaction back, then apply these mutations one transaction each."""
+        self.session.rollback()
+        self._clear()
+        self.lookups = Lookups()  # what it read may have been undone (an observation made)
+        for mutation_id, raw in rows:
+            self.stored[mutation_id] = _push_one(
+                self.session, self.actor, self.device_id, mutation_id, raw, self.lookups
+            )
+
+    def _clear(self) -> None:
+        self.log.rows.clear()
+        self.pending.clear()
+        self.ids.clear()
+
+
+def _ack_row(
+    actor: Viewer,
+    device_id: str,
+    mutation_id: int,
+    raw: dict[str, Any],
+    status: MutationStatus,
+    version: int | None,
+    reason: str | None,
+) -> dict[str, Any]:
+    """The SyncMutation row acknowledging a mutation (`entity` and `id` as it said)."""
+    return {
+        "user_id": actor.id, "device_id": device_id, "mutation_id": mutation_id,
+        "entity": str(raw.get("entity", ""))[:40], "entity_id": str(raw.get("id", ""))[:100],
+        "status": status, "version": version, "reason": reason, "created_at": utcnow(),
+    }  # fmt: skip
 
 
 def _stored_results(
@@ -236,9 +359,14 @@ def _parse_resolution(mutation: MutationIn) -> ResolvePayload:
 
 
 def _push_one(
-    session: Session, actor: Viewer, device_id: str, mutation_id: int, raw: dict[str, Any]
+    session: Session,
+    actor: Viewer,
+    device_id: str,
+    mutation_id: int,
+    raw: dict[str, Any],
+    lookups: Lookups,
 ) -> MutationResult:
-    entity, entity_id = str(raw.get("entity", ""))[:40], str(raw.get("id", ""))[:100]
+    """Apply one mutation in a transaction of its own, with its acknowledgement."""
 
     def acknowledge(
         status: MutationStatus, version: int | None, reason: str | None
@@ -246,12 +374,8 @@ def _push_one(
         try:  # Core insert (no unit of work), committed with the write it acknowledges
             session.execute(
                 _INSERT_MUTATION,
-                {
-                    "user_id": actor.id, "device_id": device_id, "mutation_id": mutation_id,
-                    "entity": entity, "entity_id": entity_id, "status": status,
-                    "version": version, "reason": reason, "created_at": utcnow(),
-                },
-            )  # fmt: skip
+                _ack_row(actor, device_id, mutation_id, raw, status, version, reason),
+            )
             session.commit()
         except IntegrityError:  # the same mutation acknowledged concurrently: a repeat
             session.rollback()
@@ -288,7 +412,7 @@ def _push_one(
         return reject(str(exc))
     try:
         result = observations_service.apply_operation(
-            session=session, actor=actor, op=op, commit=False
+            session=session, actor=actor, op=op, commit=False, lookups=lookups
         )
         return acknowledge(MutationStatus.applied, result.version, None)
     except ConflictError as exc:

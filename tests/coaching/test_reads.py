@@ -8,7 +8,7 @@ from collections import Counter
 from datetime import date, timedelta
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
 from server.audit.models import AuditEvent
 from server.coaching import reports
@@ -144,7 +144,9 @@ def test_the_teachers_overview_and_a_cycle_for_the_pair_only(school: School) -> 
         (school.coach.id, "cycle", str(cycle.id)),  # get_cycle_for
         (school.teacher_user.id, "cycle", str(cycle.id)),
     ]
-    row = s.exec(select(AuditEvent).where(AuditEvent.action == "read")).first()
+    row = s.exec(
+        select(AuditEvent).where(AuditEvent.action == "read").order_by(col(AuditEvent.id))
+    ).first()
     assert row is not None and row.at is not None and row.detail == {"via": "cycles_for_teacher"}
 
 
