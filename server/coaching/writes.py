@@ -270,14 +270,28 @@ def _pair_coach_only(actor: Viewer, cycle: CoachingCycle, what: str) -> None:
         raise PermissionDenied(f"Only the coach of this cycle can {what}.")
 
 
+_Child = TypeVar("_Child", CheckIn, Commitment)
+
+
+def _repeated_create(
+    session: Session, actor: Viewer, model: type[_Child], entity_id: uuid.UUID
+) -> Written | None:
+    """A create of a check-in or commitment that exists already: the same author's repeat
+    (nothing to write), or someone else's id (refused); None when it is new."""
+    existing = session.get(model, entity_id)
+    if existing is None:
+        return None
+    if existing.created_by != actor.id:
+        raise PermissionDenied("id: is already used by someone else.")
+    return Written(row=existing, cycle=_cycle(session, existing.cycle_id))
+
+
 def create_check_in(
     session: Session, actor: Viewer, entity_id: uuid.UUID, op: CreateCheckIn
 ) -> Written:
-    existing = session.get(CheckIn, entity_id)
-    if existing is not None:
-        if existing.created_by != actor.id:
-            raise PermissionDenied("id: is already used by someone else.")
-        return Written(row=existing, cycle=_cycle(session, existing.cycle_id))
+    repeat = _repeated_create(session, actor, CheckIn, entity_id)
+    if repeat is not None:
+        return repeat
     data = op.data
     cycle = _cycle(session, data.cycle_id)
     _pair_coach_only(actor, cycle, "add a check-in")
@@ -345,11 +359,9 @@ def reflection_field(author_id: int) -> str:
 def create_commitment(
     session: Session, actor: Viewer, entity_id: uuid.UUID, op: CreateCommitment
 ) -> Written:
-    existing = session.get(Commitment, entity_id)
-    if existing is not None:
-        if existing.created_by != actor.id:
-            raise PermissionDenied("id: is already used by someone else.")
-        return Written(row=existing, cycle=_cycle(session, existing.cycle_id))
+    repeat = _repeated_create(session, actor, Commitment, entity_id)
+    if repeat is not None:
+        return repeat
     data = op.data
     cycle = _cycle(session, data.cycle_id)
     _pair_coach_only(actor, cycle, "add a commitment")
