@@ -24,11 +24,16 @@ from statsmodels.regression.mixed_linear_model import MixedLM
 
 from server.growth.outcome import DidNotConverge, TooFewObservations, count_words
 
-# statsmodels' own default order first, then Powell's derivative-free method, which sometimes
-# settles where the gradient methods stall. Each starts afresh from statsmodels' default start.
-# (Nelder-Mead was tried too: on sleepstudy it ran for many seconds and did not converge.)
-METHODS: tuple[str, ...] = ("bfgs", "lbfgs", "cg", "powell")
+# L-BFGS first: on 2,000 teachers it needs 10 likelihood evaluations where BFGS needs 16 (3 s
+# instead of 5), and its answer stands only if it passes BFGS's own test of a minimum. Then
+# statsmodels' default (BFGS), conjugate gradient, and Powell's derivative-free method, which
+# sometimes settles where the gradient methods stall. Each starts afresh from statsmodels' default
+# start. (Nelder-Mead was tried too: on sleepstudy it ran for many seconds and did not converge.)
+METHODS: tuple[str, ...] = ("lbfgs", "bfgs", "cg", "powell")
 MAX_ITERATIONS = 2000
+# BFGS's test of a minimum in statsmodels (its default `gtol`): every component of the gradient
+# of -loglike / n_obs below this.
+GRADIENT_TOLERANCE = 1e-5
 DAYS_PER_YEAR = 365.25
 # Two fixed effects, three numbers for the random-effects covariance, one residual variance.
 N_PARAMETERS = 6
@@ -37,6 +42,15 @@ BOUNDARY_SHARE = 1e-3
 # A correlation beyond this is reported as perfect (a singular fit).
 MAX_CORRELATION = 0.999
 CONFIDENCE = 0.95
+
+
+class _Data(NamedTuple):
+    """The points as arrays: `codes[j]` is the position in `order` of row j's teacher."""
+
+    order: list[str]
+    codes: np.ndarray
+    time: np.ndarray
+    score: np.ndarray
 
 
 class GrowthPoint(NamedTuple):
@@ -173,14 +187,19 @@ def fit_growth(
         return too_few
 
     order = list(dict.fromkeys(row.teacher for row in rows))
-    score = np.array([row.score for row in rows], dtype=float)
-    time = np.array([row.time for row in rows], dtype=float)
-    design = np.column_stack([np.ones_like(time), time])
+    position = {name: i for i, name in enumerate(order)}
+    data = _Data(
+        order=order,
+        codes=np.array([position[row.teacher] for row in rows], dtype=np.intp),
+        time=np.array([row.time for row in rows], dtype=float),
+        score=np.array([row.score for row in rows], dtype=float),
+    )
+    design = np.column_stack([np.ones_like(data.time), data.time])
     groups = np.array([row.teacher for row in rows], dtype=object)
-    model = MixedLM(score, design, groups, exog_re=design)
+    model = MixedLM(data.score, design, groups, exog_re=design)
 
-    # The first optimizer's answer stands when it converged away from the boundary (the usual
-    # case). Otherwise every optimizer is tried and the converged answer with the highest REML
+    # The first optimizer's answer stands when it converged away from the boundary and passes
+    # BFGS's test of a minimum (the usual case). Otherwise every optimizer is tried and the converged answer with the highest REML
     # likelihood is kept: near the boundary one may stop early, at a worse point, and say it
     # converged.
     candidates: list[tuple[float, str, Any]] = []
@@ -188,12 +207,12 @@ def fit_growth(
         result = _try_fit(model, method)
         if result is None:
             continue
-        if index == 0 and not _singular(result):
-            return _summarize(result, order=order, n_obs=len(rows), method=method, word=group_word)
+        if index == 0 and not _singular(result) and _settled(model, result):
+            return _summarize(result, data=data, method=method, word=group_word)
         candidates.append((float(result.llf), method, result))
     if candidates:
         _, method, result = max(candidates, key=lambda candidate: candidate[0])
-        return _summarize(result, order=order, n_obs=len(rows), method=method, word=group_word)
+        return _summarize(result, data=data, method=method, word=group_word)
     return DidNotConverge(
         f"The growth model did not settle on an answer (optimizers tried: {', '.join(methods)}), "
         "so it gives no numbers. This usually means the data cannot tell growth apart from "
@@ -261,6 +280,18 @@ def _try_fit(model: MixedLM, method: str) -> Any | None:
     return result
 
 
+def _settled(model: MixedLM, result: Any) -> bool:
+    """Whether the answer passes BFGS's test of a minimum. L-BFGS stops when the likelihood
+    stops improving much, which where it is flat can be well short of the optimum."""
+    packed = result.params_object.get_packed(use_sqrt=model.use_sqrt, has_fe=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        gradient = np.asarray(model.score(packed, profile_fe=True), dtype=float)
+    return bool(
+        np.all(np.isfinite(gradient)) and np.max(np.abs(gradient)) / model.nobs < GRADIENT_TOLERANCE
+    )
+
+
 def _spreads(cov_re: np.ndarray, residual_sd: float) -> tuple[float, float, float | None]:
     """SD of intercepts, SD of slopes, and their correlation (None when a spread is zero)."""
     sd_intercept = math.sqrt(max(float(cov_re[0, 0]), 0.0))
@@ -278,7 +309,7 @@ def _singular(result: Any) -> bool:
     return corr is None or abs(corr) > MAX_CORRELATION
 
 
-def _summarize(result: Any, *, order: list[str], n_obs: int, method: str, word: str) -> GrowthFit:
+def _summarize(result: Any, *, data: "_Data", method: str, word: str) -> GrowthFit:
     fe = np.asarray(result.fe_params, dtype=float)
     se = np.asarray(result.bse_fe, dtype=float)
     cov_re = np.asarray(result.cov_re, dtype=float)
@@ -305,27 +336,23 @@ def _summarize(result: Any, *, order: list[str], n_obs: int, method: str, word: 
             "with care."
         )
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # judged above: the fit converged, its numbers are finite
-        random_effects = result.random_effects
-        conditional = result.random_effects_cov
-    groups = {}
-    for name in order:
-        effect = np.asarray(random_effects[name], dtype=float)
-        slope_var = float(np.asarray(conditional[name], dtype=float)[1, 1])
-        groups[name] = TeacherGrowth(
-            intercept=float(fe[0] + effect[0]),
-            slope=float(fe[1] + effect[1]),
-            slope_sd=math.sqrt(max(slope_var, 0.0)),
+    effects, conditional = _random_effects(data, fe=fe, cov_re=cov_re, scale=float(result.scale))
+    groups = {
+        name: TeacherGrowth(
+            intercept=float(fe[0] + effects[i, 0]),
+            slope=float(fe[1] + effects[i, 1]),
+            slope_sd=math.sqrt(max(float(conditional[i, 1, 1]), 0.0)),
         )
+        for i, name in enumerate(data.order)
+    }
 
     def coefficient(i: int) -> Coefficient:
         estimate, error = float(fe[i]), float(se[i])
         return Coefficient(estimate, error, estimate - z * error, estimate + z * error)
 
     return GrowthFit(
-        n_obs=n_obs,
-        n_groups=len(order),
+        n_obs=len(data.score),
+        n_groups=len(data.order),
         intercept=coefficient(0),
         slope=coefficient(1),
         sd_intercept=sd_intercept,
@@ -337,3 +364,32 @@ def _summarize(result: Any, *, order: list[str], n_obs: int, method: str, word: 
         method=method,
         notes=tuple(notes),
     )
+
+
+def _random_effects(
+    data: _Data, *, fe: np.ndarray, cov_re: np.ndarray, scale: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Every teacher's empirical-Bayes effects (k x 2) and their conditional covariances
+    (k x 2 x 2): what statsmodels' `random_effects` and `random_effects_cov` give, computed
+    for all teachers at once from per-teacher sums instead of a Python loop over teachers
+    (on 2,000 teachers, 0.01 s instead of 0.6 s; equal to statsmodels' in test_model.py).
+
+    With Z the teacher's [1, time] rows, r = score - Z fe, G = cov_re and s = scale:
+    effect = (s I + G Z'Z)^-1 G Z'r and covariance = G - (s I + G Z'Z)^-1 G Z'Z G, the
+    push-through form of G Z'V^-1 r and G - G Z'V^-1 Z G, V = s I + Z G Z'. It needs no inverse
+    of G, which is singular when a spread is estimated at zero.
+    """
+    k = len(data.order)
+    residual = data.score - fe[0] - fe[1] * data.time
+
+    def total(weights: np.ndarray) -> np.ndarray:
+        return np.bincount(data.codes, weights=weights, minlength=k)
+
+    n, sum_t, sum_tt = total(np.ones_like(data.time)), total(data.time), total(data.time**2)
+    ztz = np.stack([np.stack([n, sum_t], axis=-1), np.stack([sum_t, sum_tt], axis=-1)], axis=-2)
+    ztr = np.stack([total(residual), total(data.time * residual)], axis=-1)
+    g_ztz = cov_re @ ztz  # (k, 2, 2)
+    system = scale * np.eye(2) + g_ztz
+    effects = np.linalg.solve(system, (ztr @ cov_re.T)[..., None])[..., 0]
+    conditional = cov_re - np.linalg.solve(system, g_ztz @ cov_re)
+    return effects, conditional
