@@ -5,6 +5,7 @@ The protocol is documented in docs/sync.md.
 """
 
 import hashlib
+import re
 import secrets
 import uuid
 from collections.abc import Callable
@@ -64,6 +65,8 @@ OPERATION: TypeAdapter[Operation] = TypeAdapter(Operation)
 RESERVED_PAYLOAD_KEYS = ("observation_id", "base_version", "kind")
 # The one payload op that is not an observation operation: it resolves a kept conflict.
 RESOLVE_OP = "resolve_conflict"
+# A reason that starts with a field name, as "teacher_id: ..." or "payload.value: ...".
+FIELD_NAMED = re.compile(r"^[a-z_][a-z0-9_.]*: ")
 
 
 # How a kept conflict is resolved (SyncConflict.resolution).
@@ -420,9 +423,15 @@ def _push_one(
     except OperationError as exc:
         return reject(str(exc))
     except PermissionDenied as exc:
-        return reject(f"id: {exc.message}")
+        return reject(_naming_a_field(exc.message))
     except NotFound as exc:
-        return reject(f"id: {exc}")
+        return reject(_naming_a_field(str(exc)))
+
+
+def _naming_a_field(message: str) -> str:
+    """A refusal's reason naming the field: the message's own field when it names one
+    ("teacher_id: ... is not in your caseload."), else the mutation's `id`."""
+    return message if FIELD_NAMED.match(message) else f"id: {message}"
 
 
 def _push_coaching(
@@ -455,9 +464,9 @@ def _push_coaching(
     except OperationError as exc:
         return reject(str(exc))
     except PermissionDenied as exc:
-        return reject(f"id: {exc.message}")
+        return reject(_naming_a_field(exc.message))
     except NotFound as exc:
-        return reject(f"id: {exc}")
+        return reject(_naming_a_field(str(exc)))
 
 
 def _resolve_one(
@@ -481,9 +490,9 @@ def _resolve_one(
     except (OperationError, ConflictError) as exc:
         return reject(str(exc))
     except PermissionDenied as exc:
-        return reject(f"id: {exc.message}")
+        return reject(_naming_a_field(exc.message))
     except NotFound as exc:
-        return reject(f"id: {exc}")
+        return reject(_naming_a_field(str(exc)))
     return acknowledge(MutationStatus.applied, resolved.version, None)
 
 

@@ -18,6 +18,7 @@ from server.sync.models import SyncMutation, SyncQuarantine
 from tests.sync.conftest import (
     School,
     create_mutation,
+    create_payload,
     mutation,
     note_mutation,
     push,
@@ -141,11 +142,17 @@ def test_invalid_mutations_are_quarantined_and_acknowledged_and_the_rest_applied
         {"mutation_id": 8, "entity": "observation", "id": "not-a-uuid", "payload": {}},
         mutation(oid, "add_note", 9, note_id=str(uuid.uuid4()), text="ok", observation_id="x"),
         note_mutation(oid, 10, "Fine row after the bad ones"),
+        mutation(
+            uuid.uuid4(),
+            "create_observation",
+            11,
+            data=create_payload(school, teacher_id=school.unassigned_teacher.id),
+        ),
     ]
     results = {r["mutation_id"]: r for r in push(client, batch).json()["results"]}
     assert results[1]["status"] == "applied"
     assert results[10]["status"] == "applied"
-    reasons = {mid: results[mid]["reason"] for mid in range(2, 10)}
+    reasons = {mid: results[mid]["reason"] for mid in [*range(2, 10), 11]}
     assert {results[mid]["status"] for mid in reasons} == {"rejected"}
     assert reasons[2].startswith("payload.dimension_id:"), reasons[2]
     assert reasons[3].startswith("entity:"), reasons[3]
@@ -155,15 +162,17 @@ def test_invalid_mutations_are_quarantined_and_acknowledged_and_the_rest_applied
     assert reasons[7].startswith("id:"), reasons[7]
     assert reasons[8].startswith("id:"), reasons[8]
     assert reasons[9].startswith("payload.observation_id:"), reasons[9]
+    # A reason that already names its field is not prefixed again.
+    assert reasons[11] == "teacher_id: Una Assigned is not in your caseload.", reasons[11]
     rows = school.session.exec(select(SyncQuarantine).order_by(col(SyncQuarantine.mutation_id)))
     kept = {row.mutation_id: row for row in rows}
-    assert set(kept) == set(range(2, 10))
+    assert set(kept) == {*range(2, 10), 11}
     assert kept[3].entity == "lesson" and kept[3].payload["payload"]["op"] == "add_note"
     assert kept[8].entity_id == "not-a-uuid"
     # Acknowledged: a resend is a duplicate with the same reason, and nothing new is kept.
     again = {r["mutation_id"]: r for r in push(client, batch).json()["results"]}
     assert again[4] == {**results[4], "status": "duplicate"}
-    assert count(school.session, SyncQuarantine) == 8
+    assert count(school.session, SyncQuarantine) == 9
     assert count(school.session, Note, Note.observation_id == oid) == 1
 
 
