@@ -3,13 +3,15 @@
 from collections.abc import Callable, Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, HTTPException, Request
 from sqlmodel import Session
 
 from server.accounts import service as accounts_service
 from server.accounts.models import Role
 from server.accounts.service import AdminScope, Viewer
 from server.config import Settings
+from server.roster import service as roster_service
+from server.roster.models import School
 from server.security import SESSION_COOKIE
 
 
@@ -99,3 +101,15 @@ def get_district_admin_scope(viewer: DistrictAdminDep) -> AdminScope:
 # District admin or principal; scope.school_ids limits a principal to their own schools.
 AdminScopeDep = Annotated[AdminScope, Depends(get_admin_scope)]
 DistrictAdminScopeDep = Annotated[AdminScope, Depends(get_district_admin_scope)]
+
+
+def get_school(school_id: int, session: SessionDep) -> School:
+    """The school named in the path, or 404. Each route keeps its own rule of who may see it,
+    and lists the viewer before the school so that a signed-out visitor is sent to sign in."""
+    school = roster_service.get_school(session=session, school_id=school_id)
+    if school is None:
+        raise HTTPException(404, "No such school.")
+    return school
+
+
+SchoolDep = Annotated[School, Depends(get_school)]

@@ -6,7 +6,7 @@ not get the principal's page: their only way to coaching content is the export."
 from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 
@@ -14,9 +14,8 @@ from server.accounts import service as accounts_service
 from server.accounts.models import Role
 from server.accounts.service import AdminScope
 from server.coaching import reports
-from server.deps import DistrictAdminScopeDep, Forbidden, SessionDep, ViewerDep
+from server.deps import DistrictAdminScopeDep, Forbidden, SchoolDep, SessionDep, ViewerDep
 from server.forms import FormErrors
-from server.roster import service as roster_service
 from server.roster.admin_common import render_admin
 from server.templating import render
 
@@ -41,18 +40,15 @@ WAYS = {
 
 @router.get("/schools/{school_id}/coaching")
 def school_coaching(
-    request: Request, school_id: int, session: SessionDep, viewer: ViewerDep
+    request: Request, session: SessionDep, viewer: ViewerDep, school: SchoolDep
 ) -> Response:
-    school = roster_service.get_school(session=session, school_id=school_id)
-    if school is None:
-        raise HTTPException(404, "No such school.")
-    if school_id not in viewer.school_ids(Role.principal):
+    if school.id not in viewer.school_ids(Role.principal):
         raise Forbidden(
             "Coaching at a school is shown to its principal only. District administrators "
             "see coaching content only through the audited export."
         )
-    dosage = reports.principal_dosage(session=session, viewer=viewer, school_id=school_id)
-    summaries = reports.shared_summaries(session=session, viewer=viewer, school_id=school_id)
+    dosage = reports.principal_dosage(session=session, viewer=viewer, school_id=school.id)
+    summaries = reports.shared_summaries(session=session, viewer=viewer, school_id=school.id)
     return render(
         request,
         "coaching/school.html",

@@ -15,6 +15,7 @@ from server.deps import (
     DistrictAdminScopeDep,
     Forbidden,
     PrincipalOrAdminDep,
+    SchoolDep,
     SessionDep,
     SettingsDep,
     ViewerDep,
@@ -97,11 +98,9 @@ def share_growth(
 
 @router.get("/schools/{school_id}/summary")
 def school_summary(
-    request: Request, school_id: int, session: SessionDep, viewer: PrincipalOrAdminDep
-) -> Response:
-    school = roster_service.get_school(session=session, school_id=school_id)
-    if school is None:
-        raise HTTPException(404, "No such school.")
+    request: Request, school_id: int, session: SessionDep, viewer: PrincipalOrAdminDep,
+    school: SchoolDep,
+) -> Response:  # fmt: skip
     if not viewer.can_manage_school(school):
         raise Forbidden("This school's summary is for its principal and the district's admins.")
     page = service.summary(

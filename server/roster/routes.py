@@ -2,12 +2,12 @@
 
 from datetime import date
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from server.accounts.models import Role
 from server.coaching import service as coaching_service
-from server.deps import CoachDep, Forbidden, PrincipalOrAdminDep, SessionDep, TeacherDep
+from server.deps import CoachDep, Forbidden, PrincipalOrAdminDep, SchoolDep, SessionDep, TeacherDep
 from server.observations import service as observations_service
 from server.roster import service as roster_service
 from server.templating import render
@@ -63,11 +63,8 @@ def my_school(viewer: PrincipalOrAdminDep) -> Response:
 
 @router.get("/schools/{school_id}")
 def school_page(
-    request: Request, school_id: int, session: SessionDep, viewer: PrincipalOrAdminDep
+    request: Request, session: SessionDep, viewer: PrincipalOrAdminDep, school: SchoolDep
 ) -> Response:
-    school = roster_service.get_school(session=session, school_id=school_id)
-    if school is None:
-        raise HTTPException(404, "No such school.")
     if not viewer.can_manage_school(school):
         raise Forbidden("This school is not yours to view.")
     summary = roster_service.school_summary(session=session, school=school, on=date.today())
