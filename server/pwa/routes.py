@@ -14,6 +14,8 @@ router = APIRouter()
 
 # The browser checks the worker for updates itself; no HTTP cache may hide a new version.
 NO_CACHE = {"Cache-Control": "no-cache"}
+# The header the service worker sends with the pages it fetches ahead for offline use.
+WARM_HEADER = "X-Cadence-Warm"
 
 
 @router.get("/sw.js", include_in_schema=False)
@@ -52,5 +54,9 @@ def week_shell(request: Request, session: SessionDep, viewer: CoachDep) -> Respo
     """The coach's week and coaching cycles: the server's view of the week, which coaching.js
     replaces with the tablet's local copy (so the page works offline)."""
     today = date.today()
+    if request.headers.get(WARM_HEADER) == "1":
+        # The service worker keeping an offline copy: coaching.js draws that copy from the
+        # tablet's store, so the cards (and their audited reads) would be for no one.
+        return render(request, "week.html", {"rows": None, "today": today})
     rows = coaching_service.coach_week(session=session, viewer=viewer, today=today)
     return render(request, "week.html", {"rows": rows, "today": today})

@@ -99,6 +99,25 @@ def events(school: School, action: str | None = None) -> list[tuple[int, str, st
     return [(e.user_id, e.action, e.entity, e.entity_id) for e in school.session.exec(query)]
 
 
+# --- The coach's week ---------------------------------------------------------------------------
+
+
+def test_the_week_is_an_audited_read_but_its_offline_warm_up_is_not(
+    client: TestClient, school: School
+) -> None:
+    cycle, _, _ = a_cycle(school)
+    sign_in(client, school.coach)
+    before = events(school)
+    warm = client.get("/week", headers={"X-Cadence-Warm": "1"})
+    assert warm.status_code == 200
+    assert "Reading your week from this tablet" in warm.text
+    assert cycle.goal not in warm.text and school.teacher.name not in warm.text
+    assert events(school) == before
+    page = client.get("/week")
+    assert cycle.goal in page.text and "Reading your week" not in page.text
+    assert events(school)[len(before) :] == [(school.coach.id, "read", "cycle", str(cycle.id))]
+
+
 # --- The teacher's side ------------------------------------------------------------------------
 
 

@@ -34,6 +34,8 @@ const PRECACHE = [
 ];
 // Pages whose query string only selects what the script shows: one cached copy serves all.
 const SHELLS = new Set(["/capture", "/week"]);
+// Sent with the pages fetched ahead for offline use (server/pwa/routes.py reads it).
+const WARM_HEADER = "X-Cadence-Warm";
 
 self.addEventListener("install", (event) => {
   event.waitUntil(
@@ -155,7 +157,8 @@ async function warm(urls) {
   for (const path of urls) {
     try {
       const url = new URL(path, self.location.origin);
-      const response = await fetch(url.href, { credentials: "same-origin" });
+      // Marked as a warm-up: the server leaves out what only a reader should fetch (and audit).
+      const response = await fetch(url.href, { credentials: "same-origin", headers: { [WARM_HEADER]: "1" } });
       if (keepable(response)) {
         await cache.put(pageKey(url), response);
         cached += 1;
