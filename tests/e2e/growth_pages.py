@@ -58,6 +58,14 @@ class GrowthPage:
             )
         )
 
+    def print_button_prints(self) -> bool:
+        """Click "Print" with window.print replaced by a counter: was it called once?"""
+        self.page.evaluate(
+            "() => { window.__printed = 0; window.print = () => { window.__printed += 1; }; }"
+        )
+        self.page.get_by_role("button", name="Print").click()
+        return bool(self.page.evaluate("() => window.__printed === 1"))
+
     def open_first_table(self) -> None:
         self.page.locator("details.chart-data > summary").first.click()
 

@@ -115,6 +115,7 @@ def test_teacher_growth_and_principal_summary(
     teacher.emulate_media(media="print")
     assert growth.hidden_tables() == 0, "every chart's numbers print"
     teacher.emulate_media(media="screen")
+    assert growth.print_button_prints()
     growth.open_first_table()
     assert serious_axe_violations(teacher) == []
     growth_url = teacher.url.split("#")[0]
@@ -136,5 +137,6 @@ def test_teacher_growth_and_principal_summary(
     principal.emulate_media(media="print")
     assert GrowthPage(principal).hidden_tables() == 0
     principal.emulate_media(media="screen")
+    assert GrowthPage(principal).print_button_prints()
     principal.goto(growth_url)
     assert principal.locator("h1").inner_text().startswith("Growth:")

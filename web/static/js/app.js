@@ -186,7 +186,16 @@
 
   Cadence.app = { warm: warm, checkForUpdate: checkForUpdate, saveError: saveError, forgetEverything: forgetEverything };
 
+  // Print buttons: shown only with JavaScript on (the CSP allows no inline handlers).
+  function printButtons() {
+    document.querySelectorAll("button[data-print]").forEach(function (button) {
+      button.hidden = false;
+      button.addEventListener("click", function () { window.print(); });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    printButtons();
     register();
     var form = document.querySelector("form.signout");
     if (form) guardSignOut(form);
