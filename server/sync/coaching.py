@@ -1,7 +1,8 @@
 """Sync of the coaching entities (cycle, check_in, commitment; docs/sync.md "Coaching"):
 parsing a mutation into a coaching operation, keeping the client's side of a conflict,
-rebuilding the operation that resolves one, and what pull sends. service.py calls these;
-the writes themselves go through coaching.service.apply_coaching_operation."""
+rebuilding and applying the operation that resolves one. push.py, resolve.py and
+mutations.py call these; the writes themselves go through
+coaching.service.apply_coaching_operation."""
 
 import uuid
 from typing import Any

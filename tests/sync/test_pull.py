@@ -1,6 +1,7 @@
 """GET /api/sync/pull: cursors under interleaved pushes, paging, scope, concurrent commits."""
 
 import threading
+import time
 import uuid
 
 from fastapi.testclient import TestClient
@@ -130,6 +131,10 @@ def test_no_change_is_skipped_while_writers_commit_concurrently(
                     cursor = rows[-1] or cursor
                 if finished:
                     return
+                # A pause as a real poller's: a tight loop holds the GIL, and the writers,
+                # slowed while they hold SQLite's write lock, keep one waiting past its
+                # 5 s busy timeout ("database is locked").
+                time.sleep(0.002)
 
     threads = [threading.Thread(target=writer, args=(oid,)) for oid in oids]
     follower = threading.Thread(target=reader)

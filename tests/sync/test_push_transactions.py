@@ -1,5 +1,5 @@
 """Push applies a batch's observation operations in one transaction while they succeed
-(sync.service._BatchTransaction): each mutation still commits with its acknowledgement,
+(sync.push.BatchTransaction): each mutation still commits with its acknowledgement,
 change row and revisions, or not at all, whatever fails around it and whoever pushes
 concurrently."""
 

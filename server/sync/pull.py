@@ -1,0 +1,199 @@
+"""Pull: the change log after a cursor in a person's scope, each entity as they may see it now."""
+
+import uuid
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import ColumnElement
+from sqlmodel import Session, col, or_, select
+
+from server.accounts.models import Role
+from server.accounts.service import Viewer
+from server.coaching import pull as coaching_pull
+from server.observations import service as observations_service
+from server.observations.merge import jsonable
+from server.observations.models import Observation
+from server.observations.scoring import Sheet
+from server.roster.models import Teacher
+from server.sync.conflicts import conflict_out, list_open_conflicts
+from server.sync.models import SyncChange
+
+PULL_LIMIT = 500
+
+
+class ChangeOut(BaseModel):
+    entity: str
+    id: uuid.UUID
+    version: int
+    deleted: bool
+    data: dict[str, Any]
+
+
+class PullOut(BaseModel):
+    cursor: int
+    more: bool
+    changes: list[ChangeOut]
+
+
+def _scope(session: Session, actor: Viewer) -> Any:
+    """Which change rows this person may receive: their own observations; observations of
+    their roster record once shared with them; for a principal, those their teachers shared
+    with them. Coaching entities: the pair's coach (observer_id) and teacher (teacher_id,
+    shared_with_teacher always set); a principal, cycles whose summary is (or was) shared."""
+    teacher_ids = select(Teacher.id).where(Teacher.user_id == actor.id)
+    conditions: list[ColumnElement[bool]] = [
+        col(SyncChange.observer_id) == actor.id,
+        (col(SyncChange.shared_with_teacher)) & col(SyncChange.teacher_id).in_(teacher_ids),
+    ]
+    schools = actor.school_ids(Role.principal)
+    if schools:
+        conditions.append(
+            col(SyncChange.shared_with_principal) & col(SyncChange.school_id).in_(schools)
+        )
+    return or_(*conditions)
+
+
+def pull(*, session: Session, actor: Viewer, cursor: int, limit: int = PULL_LIMIT) -> PullOut:
+    """Changes after `cursor` in this person's scope, the latest per entity, with its
+    current state as this person may see it; cursor = the last seq read. Each coaching
+    entity sent (not a tombstone) is audited as a "sync_read"."""
+    rows = list(
+        session.exec(
+            select(SyncChange.seq, SyncChange.entity_id, SyncChange.entity)
+            .where(col(SyncChange.seq) > cursor, _scope(session, actor))
+            .order_by(col(SyncChange.seq))
+            .limit(limit + 1)
+        )
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    if not rows:
+        return PullOut(cursor=cursor, more=False, changes=[])
+    latest: dict[uuid.UUID, str] = {}
+    for seq, entity_id, entity in rows:
+        assert seq is not None
+        latest.pop(entity_id, None)
+        latest[entity_id] = entity
+    changes = []
+    audited = False
+    for entity_id, entity in latest.items():
+        if entity != "observation":
+            changes.append(_coaching_change(session, actor, entity, entity_id))
+            audited = audited or not changes[-1].deleted
+            continue
+        obs = session.get(Observation, entity_id)
+        if obs is not None:
+            session.refresh(obs)
+        if obs is None or not observations_service.can_view(
+            session=session, viewer=actor, observation=obs
+        ):
+            changes.append(
+                ChangeOut(entity="observation", id=entity_id, version=0, deleted=True, data={})
+            )
+            continue
+        data = observation_data(session=session, actor=actor, obs=obs)
+        changes.append(
+            ChangeOut(
+                entity="observation", id=obs.id, version=obs.version, deleted=False, data=data
+            )
+        )
+    if audited:
+        session.commit()
+    last = rows[-1][0]
+    assert last is not None
+    return PullOut(cursor=last, more=more, changes=changes)
+
+
+def _coaching_change(
+    session: Session, actor: Viewer, entity: str, entity_id: uuid.UUID
+) -> ChangeOut:
+    """A cycle, check-in or commitment as this person may see it now (coaching.pull
+    .sync_view: the pair all of it, a principal a shared cycle's summary), with the
+    person's open conflicts on it for a pair member; else a tombstone."""
+    view = coaching_pull.sync_view(
+        session=session, viewer=actor, entity=entity, entity_id=entity_id
+    )
+    if view is None:
+        return ChangeOut(entity=entity, id=entity_id, version=0, deleted=True, data={})
+    data = dict(view.data)
+    if view.in_pair:
+        data["open_conflicts"] = [
+            conflict_out(c).model_dump(mode="json")
+            for c in list_open_conflicts(session=session, actor=actor, entity_id=entity_id)
+        ]
+    return ChangeOut(entity=entity, id=entity_id, version=view.version, deleted=False, data=data)
+
+
+def observation_data(*, session: Session, actor: Viewer, obs: Observation) -> dict[str, Any]:
+    """The observation's full current state as this person may see it (JSON)."""
+    sheet: Sheet = observations_service.load_sheet(session=session, observation=obs)
+    author = observations_service.can_edit(viewer=actor, observation=obs)
+    teacher = observations_service.can_reflect(session=session, viewer=actor, observation=obs)
+    data: dict[str, Any] = {
+        "teacher_id": obs.teacher_id,
+        "observer_id": obs.observer_id,
+        "school_year_id": obs.school_year_id,
+        "observed_at": obs.observed_at,
+        "grade": obs.grade,
+        "course_unit": obs.course_unit,
+        "lesson_goal": obs.lesson_goal,
+        "task_description": obs.task_description,
+        "class_size": obs.class_size,
+        "status": obs.status.value,
+        "finalized_at": obs.finalized_at,
+        "shared_with_teacher_at": obs.shared_with_teacher_at,
+        "shared_with_principal_at": obs.shared_with_principal_at,
+        "timer": {"started_at": obs.timer_started_at, "elapsed": obs.timer_elapsed_seconds},
+        "rubric_version_ids": [rs.id for rs in sheet.rubrics],
+        "scores": [
+            {
+                "rubric_version_id": s.rubric_version_id,
+                "dimension_id": s.dimension_id,
+                "item_id": s.item_id,
+                "value": s.value,
+                "not_observed": s.not_observed,
+            }
+            for s in sorted(
+                sheet.scores.values(),
+                key=lambda s: (s.rubric_version_id, s.dimension_id, s.item_id),
+            )
+        ],
+        "evidence": [
+            {
+                "rubric_version_id": e.rubric_version_id,
+                "dimension_id": e.dimension_id,
+                "text": e.text,
+            }
+            for e in sorted(
+                sheet.evidence.values(), key=lambda e: (e.rubric_version_id, e.dimension_id)
+            )
+        ],
+        "notes": [
+            {
+                "id": n.id,
+                "text": n.text,
+                "tags": n.tags,
+                "written_at": n.written_at,
+                "lesson_minute": n.lesson_minute,
+            }
+            for n in sheet.notes
+        ],
+        "tallies": [
+            {"rubric_version_id": rv, "tally_id": t, "category_id": c, "count": count}
+            for (rv, t, c), count in sorted(sheet.tallies.items())
+        ],
+        # The coach and the observed teacher read reflections; a principal never does.
+        "reflections": [
+            {"author_id": r.author_id, "text": r.text, "updated_at": r.updated_at}
+            for r in sheet.reflections
+        ]
+        if author or teacher
+        else [],
+    }
+    if author:
+        data["open_conflicts"] = [
+            conflict_out(c).model_dump(mode="json")
+            for c in list_open_conflicts(session=session, actor=actor, observation_id=obs.id)
+        ]
+    out: dict[str, Any] = jsonable(data)
+    return out
