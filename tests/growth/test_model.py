@@ -45,6 +45,33 @@ def teachers(seed: int, *, n: int = 8, slope_sd: float = 0.25) -> list[GrowthPoi
     return points
 
 
+def few_per_teacher(seed: int, n: int = 30) -> list[GrowthPoint]:
+    """Two or three rounded, clipped scores (1-4) per teacher, as early in a program: fits
+    that end on or near the boundary of the parameter space."""
+    rng = np.random.default_rng(seed)
+    points = []
+    for i in range(n):
+        start = rng.normal(0, 0.45)
+        times = np.sort(
+            rng.choice([0.0, 0.5, 1.0, 1.5, 2.0], size=int(rng.integers(2, 4)), replace=False)
+        )
+        for t in times:
+            score = 1.6 + start + 0.3 * t - 0.05 * start * t + rng.normal(0, 0.6)
+            points.append(GrowthPoint(f"T{i}", float(t), float(np.clip(np.round(score), 1, 4))))
+    return points
+
+
+def gls_standard_errors(points: list[GrowthPoint], cov_re: np.ndarray, scale: float) -> np.ndarray:
+    """sqrt(diag((sum of X'V^-1 X)^-1)) with each teacher's V built in full: lme4's vcov()."""
+    information = np.zeros((2, 2))
+    for name in dict.fromkeys(p.teacher for p in points):
+        time = np.array([p.time for p in points if p.teacher == name])
+        design = np.column_stack([np.ones_like(time), time])
+        v = scale * np.eye(len(time)) + design @ cov_re @ design.T
+        information += design.T @ np.linalg.solve(v, design)
+    return np.sqrt(np.diag(np.linalg.inv(information)))
+
+
 def direct_fit(points: list[GrowthPoint], method: str = model.METHODS[0]) -> Any:
     time = np.array([p.time for p in points])
     design = np.column_stack([np.ones_like(time), time])
@@ -123,6 +150,33 @@ def test_when_the_first_optimizer_stops_short_the_best_converged_answer_is_kept(
     best = min(-2 * r.llf for r in converged if r.converged)
     assert fit.reml_criterion == pytest.approx(best)
     assert -2 * first.llf > best + 1e-3
+
+
+def test_the_standard_errors_are_lme4s_given_the_variances() -> None:
+    # Inside the parameter space statsmodels' errors (from its Hessian) are these.
+    points = teachers(seed=0)
+    fit, direct = fit_growth(points), direct_fit(points)
+    assert isinstance(fit, GrowthFit)
+    expected = gls_standard_errors(points, np.asarray(direct.cov_re), float(direct.scale))
+    assert list(np.asarray(direct.bse_fe)) == pytest.approx(list(expected))
+    assert [fit.intercept.se, fit.slope.se] == pytest.approx(list(expected))
+
+
+def test_on_the_boundary_the_fit_keeps_its_standard_errors() -> None:
+    # Powell's answer is the best here, near a perfect correlation: statsmodels' Hessian is not
+    # invertible there and its standard errors are NaN. The fit is kept, with lme4's errors.
+    points = few_per_teacher(seed=46)
+    direct = direct_fit(points, "powell")
+    with pytest.warns(RuntimeWarning, match="invalid value encountered in sqrt"):
+        assert direct.converged and not np.all(np.isfinite(np.asarray(direct.bse_fe)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # none escapes fit_growth
+        fit = fit_growth(points)
+    assert isinstance(fit, GrowthFit)
+    assert fit.method == "powell" and fit.reml_criterion == pytest.approx(-2 * direct.llf)
+    expected = gls_standard_errors(points, np.asarray(direct.cov_re), float(direct.scale))
+    assert [fit.intercept.se, fit.slope.se] == pytest.approx(list(expected))
+    assert fit.slope.ci_low < fit.slope.estimate < fit.slope.ci_high
 
 
 def test_a_spread_estimated_at_zero_is_said_plainly() -> None:
