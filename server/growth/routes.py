@@ -29,6 +29,7 @@ from server.templating import render, templates
 
 router = APIRouter()
 templates.env.filters["num"] = service.fmt
+templates.env.filters["p_cell"] = service.p_cell
 templates.env.globals["is_suppressed"] = lambda value: isinstance(value, service.Suppressed)
 templates.env.tests["suppressed"] = lambda value: isinstance(value, service.Suppressed)
 templates.env.globals["no_estimate"] = lambda value: isinstance(value, service.NoEstimate)

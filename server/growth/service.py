@@ -48,7 +48,7 @@ from server.growth.scopes import (
     PracticeRow,
     ScopeSummary,
 )
-from server.growth.stats import Suppressed
+from server.growth.stats import Suppressed, p_cell
 from server.growth.summaries import DOSAGE_HTML_KEPT, SummaryPage, summary
 from server.growth.teacher_page import (
     PENDING_TREND,
@@ -107,6 +107,7 @@ __all__ = [
     "growth_access",
     "growth_shared_at",
     "instruments",
+    "p_cell",
     "pseudonym",
     "refit_now",
     "scores_csv",

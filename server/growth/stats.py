@@ -132,6 +132,18 @@ def format_p(p: float) -> str:
     return f"p = {_no_leading_zero(f'{p:.2f}')}"
 
 
+def p_cell(p: float | None) -> str:
+    """A p-value in a table: three decimals without the leading zero (".023"), "< .001" and
+    "> .999" at the ends, an en dash for none."""
+    if p is None or not math.isfinite(p):
+        return "\u2013"
+    if p < 0.001:
+        return "< .001"
+    if p >= 0.9995:  # would round to 1.000
+        return "> .999"
+    return _no_leading_zero(f"{p:.3f}")
+
+
 def describe_change(
     comparison: PairedComparison,
     *,

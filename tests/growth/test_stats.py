@@ -18,6 +18,7 @@ from server.growth.stats import (
     describe_change,
     format_p,
     high_level_share,
+    p_cell,
     pair_up,
     paired_comparison,
     suppress_small_cell,
@@ -231,3 +232,21 @@ def test_wilcoxon_is_exact_without_ties_or_zeros_and_approximate_otherwise() -> 
     assert isinstance(exact, PairedComparison)
     direct = stats.wilcoxon([1.5, 3.0, 4.5, 6.0, 2.5], [1.0, 2.0, 3.0, 4.0, 5.0], method="exact")
     assert exact.p_wilcoxon == pytest.approx(direct.pvalue)
+
+
+@pytest.mark.parametrize(
+    ("p", "text"),
+    [
+        (None, "\u2013"),
+        (float("nan"), "\u2013"),
+        (0.0004, "< .001"),
+        (0.001, ".001"),
+        (0.0234, ".023"),
+        (0.5, ".500"),
+        (0.9994, ".999"),
+        (0.9996, "> .999"),
+        (1.0, "> .999"),  # a zero t: p = 1, never ".000"
+    ],
+)
+def test_a_p_value_in_a_table(p: float | None, text: str) -> None:
+    assert p_cell(p) == text
