@@ -144,16 +144,16 @@ def test_demo_loads_once_and_prints_working_logins_as_json(cli_env: None, sessio
     coaches = session.exec(select(Membership).where(Membership.role == Role.coach)).all()
     assert len(coaches) == len(demo.COACHES) == 6
     teachers = session.exec(select(Teacher)).all()
-    assert len(teachers) == 24
+    assert len(teachers) == len(demo.TEACHER_NAMES) == 32
     assert len({t.cohort_year_id for t in teachers}) == 2
-    assert sum(t.user_id is None for t in teachers) == 24 - demo.TEACHERS_WITH_LOGIN > 0
+    assert sum(t.user_id is None for t in teachers) == 32 - demo.TEACHERS_WITH_LOGIN > 0
     assert len(session.exec(select(SchoolYear)).all()) == 3  # two completed, one under way
     _check_demo_observations(session)
 
     again = runner.invoke(app, ["demo"])
     assert again.exit_code == 0
     assert "already present" in again.output
-    assert len(session.exec(select(Teacher)).all()) == 24
+    assert len(session.exec(select(Teacher)).all()) == 32
 
 
 def test_demo_if_empty_leaves_a_real_district_alone(cli_env: None, session: Session) -> None:
@@ -204,6 +204,7 @@ def _check_demo_observations(session: Session) -> None:
         assert len(values) == 27 and all(1 <= v <= 5 for v in values)
         mean = sum(values) / len(values)
         (start if obs.observed_at.month >= 8 else end).append(mean)
-    assert len(start) == len(end) == 12
+    first_cohort = sum(demo.in_first_cohort(i) for i in range(len(demo.TEACHER_NAMES)))
+    assert len(start) == len(end) == first_cohort == 16
     assert statistics.mean(end) > statistics.mean(start)  # growth
     assert statistics.stdev(start) > 0.1  # teachers differ

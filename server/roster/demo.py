@@ -53,7 +53,13 @@ TEACHER_NAMES = [
     "George Miller", "Hana Sato", "Isaac Brown", "Julia Novak", "Kofi Mensah", "Laura Schmidt",
     "Marcus Lee", "Nina Ivanova", "Omar Farouk", "Paula Mendes", "Quinn Murphy", "Rosa Diaz",
     "Sam Patel", "Tara O'Neill", "Umar Siddiqui", "Vera Lindqvist", "Will Turner", "Yuki Tanaka",
+    # Cedar Elementary's program is the biggest: eight more teachers, all coached by Maria Lopez,
+    # half in each cohort. The demo principal (Grace Kim, Cedar) then has groups of five or
+    # more teachers to see in her summary; Birchwood (four teachers) shows suppression.
+    "Zoe Walker", "Amir Hosseini", "Bea Santos", "Wei Chen", "Diego Ramirez", "Esther Okoye",
+    "Finn Larsen", "Ingrid Holm",
 ]  # fmt: skip
+FIRST_CEDAR_EXTRA = 24  # the index in TEACHER_NAMES of the first of those eight
 
 
 @dataclass(frozen=True)
@@ -79,12 +85,24 @@ def school_resumes(start_year: int) -> date:
     return day + timedelta(days=-day.weekday() % 7)
 
 
+def first_coach(teacher_index: int) -> int:
+    """The index in COACHES of the teacher's first coach."""
+    return 0 if teacher_index >= FIRST_CEDAR_EXTRA else teacher_index % len(COACHES)
+
+
+def in_first_cohort(teacher_index: int) -> bool:
+    """Whether the teacher joined two years ago (else a year ago)."""
+    if teacher_index >= FIRST_CEDAR_EXTRA:
+        return teacher_index % 2 == 0
+    return teacher_index < FIRST_CEDAR_EXTRA // 2
+
+
 def coach_spans(
     teacher_index: int, year_index: int, first: date, last: date
 ) -> list[tuple[int, date, date]]:
     """Who coached a teacher when, in one of the three years (0: two years ago, 1: last
     year, 2: this year, from `first` to `last`): (coach index, start, end)."""
-    coach = teacher_index % len(COACHES)
+    coach = first_coach(teacher_index)
     if coach == MOVED_COACH and year_index == 1:
         resumes = school_resumes(first.year)
         return [(coach, first, resumes - timedelta(days=1)), (SUCCESSOR, resumes, last)]
@@ -177,9 +195,8 @@ def load_demo(*, session: Session, settings: Settings, today: date | None = None
     ]
 
     for i, name in enumerate(TEACHER_NAMES):
-        school_index = COACHES[i % len(COACHES)][2]  # where their first coach started
-        # Two cohorts: the first half joined two years ago, the rest a year later.
-        cohort = years[0] if i < len(TEACHER_NAMES) // 2 else years[1]
+        school_index = COACHES[first_coach(i)][2]  # where their first coach started
+        cohort = years[0] if in_first_cohort(i) else years[1]
         school_id = schools[school_index].id
         assert school_id is not None
         if i < TEACHERS_WITH_LOGIN:
