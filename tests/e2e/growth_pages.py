@@ -58,6 +58,34 @@ class GrowthPage:
             )
         )
 
+    def glance_names(self) -> list[str]:
+        """The names in the instruments' at-a-glance tables, in order."""
+        return self.page.locator(".glance tbody th").all_inner_texts()
+
+    def chart_headings(self) -> list[str]:
+        return self.page.locator(".dimension-growth h3").all_inner_texts()
+
+    def glance_link_heights(self) -> list[float]:
+        return list(
+            self.page.evaluate(
+                "() => [...document.querySelectorAll('.glance-link')]"
+                ".map(a => a.getBoundingClientRect().height)"
+            )
+        )
+
+    def follow_glance(self, index: int) -> str:
+        """Tap the index-th name at a glance; the id of the chart heading it scrolled into view
+        (empty when the heading is not in view)."""
+        link = self.page.locator(".glance-link").nth(index)
+        target = (link.get_attribute("href") or "").lstrip("#")
+        link.click()
+        in_view = self.page.evaluate(
+            """(id) => { const r = document.getElementById(id).getBoundingClientRect();
+                         return r.top >= 0 && r.bottom <= window.innerHeight; }""",
+            target,
+        )
+        return target if in_view else ""
+
     def print_button_prints(self) -> bool:
         """Click "Print" with window.print replaced by a counter: was it called once?"""
         self.page.evaluate(

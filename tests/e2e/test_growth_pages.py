@@ -112,6 +112,11 @@ def test_teacher_growth_and_principal_summary(
     assert serious_axe_violations(teacher) == []
     assert horizontal_overflow(teacher) == 0
     assert growth.closed_tables() and min(growth.toggle_heights()) >= 44
+    # Each instrument opens with a table of every line at a glance, leading to its chart.
+    assert growth.glance_names() == growth.chart_headings()
+    assert min(growth.glance_link_heights()) >= 44
+    last = len(growth.glance_names()) - 1
+    assert growth.follow_glance(last).startswith("dim-")
     teacher.screenshot(path=str(SHOTS / f"growth-teacher-{name}.png"), full_page=True)
     teacher.emulate_media(media="print")
     assert growth.hidden_tables() == 0, "every chart's numbers print"

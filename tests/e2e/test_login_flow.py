@@ -34,7 +34,7 @@ def test_demo_coach_signs_in_at_tablet_size_and_reaches_the_week(page: Page) -> 
     # The first drawing may come before the caseload has reached the tablet.
     expect(page.get_by_role("list", name="Teachers this week")).to_be_visible()
     names = week.teacher_names()
-    assert len(names) == 4  # 24 demo teachers over 6 coaches
+    assert len(names) == 12  # Maria Lopez coaches Cedar Elementary's twelve teachers
     assert "Ana Torres" in names
     assert horizontal_overflow(page) == 0
     _shoot(page, "week-portrait")
