@@ -276,7 +276,9 @@ class CommitmentDue:
 def _due(commitments: list[Commitment], today: date) -> list[CommitmentDue]:
     return [
         CommitmentDue(commitment=c, overdue=c.due_date is not None and c.due_date < today)
-        for c in sorted(commitments, key=lambda c: (c.due_date or date.max, c.created_at))
+        # The tablet's copy (coaching.js openCommitments) sorts the same way: it has no
+        # created_at for a commitment written offline.
+        for c in sorted(commitments, key=lambda c: (c.due_date or date.max, c.text))
     ]
 
 

@@ -236,6 +236,31 @@ def test_the_week_is_accessible_and_touch_friendly(
     _shoot(page, "home-" + ("portrait" if viewport == TABLET_PORTRAIT else "landscape"))
 
 
+def test_the_server_and_the_tablet_draw_the_same_cards(
+    browser: Browser, server: tuple[str, Engine]
+) -> None:
+    """The week is drawn twice: by the server (week.html: the first paint, and browsers
+    without JavaScript) and by coaching.js from the tablet's copy. The two must say the same."""
+    plain = browser.new_context(
+        viewport=TABLET_PORTRAIT, base_url=server[0], java_script_enabled=False
+    )
+    tablet = browser.new_context(viewport=TABLET_PORTRAIT, base_url=server[0])
+    try:
+        page = plain.new_page()
+        LoginPage(page).open().sign_in(COACH, demo.DEMO_PASSWORD)
+        page.goto("/week")
+        drawn_by_server = page.locator("li.tile").all_inner_texts()
+        assert len(drawn_by_server) == 12 and any("Cycle: " in c for c in drawn_by_server)
+        js_page, _ = _signed_in(tablet)
+        # Once the tablet has pulled the coach's cycles, its drawing is the server's.
+        expect(js_page.locator("li.tile")).to_have_text(
+            drawn_by_server, use_inner_text=True, timeout=20_000
+        )
+    finally:
+        plain.close()
+        tablet.close()
+
+
 def test_two_tablets_change_one_check_in_offline_and_the_coach_resolves_it(
     browser: Browser, server: tuple[str, Engine]
 ) -> None:

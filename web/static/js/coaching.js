@@ -88,7 +88,10 @@
   function openCommitments(cycleIds, exceptCheckIn) {
     return data.commitment.filter(function (c) {
       return cycleIds.indexOf(c.cycle_id) >= 0 && c.status === "open" && c.check_in_id !== exceptCheckIn;
-    }).sort(function (a, b) { return (a.due_date || "9999").localeCompare(b.due_date || "9999"); });
+    }).sort(function (a, b) {
+      // As the server's week (coaching.service._due): by due date, then text.
+      return (a.due_date || "9999").localeCompare(b.due_date || "9999") || (a.text < b.text ? -1 : a.text > b.text ? 1 : 0);
+    });
   }
 
   function save(items, where) {
@@ -155,7 +158,7 @@
         return h("li", { class: "overdue", text: c.text + " (" + ownerLabel(c.owner) + ", due " + dayName(c.due_date) + ")" });
       })));
     }
-    lines.push(h("p", { class: "week-line", text: observed ? "Last observed " + ui.shortDate(observed) : "Not observed yet" }));
+    lines.push(h("p", { class: "week-line", text: observed ? "Last observed " + dayName(ui.isoDay(new Date(observed))) : "Not observed yet" }));
     var first = t.name.split(" ")[0];
     var started = cycle && cycle.start_date <= now;
     if (cycle && !started) lines.splice(4, 0, h("p", { class: "week-line", text: "The cycle starts " + dayName(cycle.start_date) }));

@@ -87,8 +87,14 @@
 
   function isoDay(date) { return localInput(date).slice(0, 10); }
 
+  var DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+  var MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+  // "Tue 17 Nov 2026", as the server's pages write a day (strftime "%a %-d %b %Y"), so the
+  // tablet's copy of a page reads like the server's.
   function dayName(day) {
-    return new Date(day + "T12:00:00").toLocaleDateString(undefined, { weekday: "short", day: "numeric", month: "short", year: "numeric" });
+    var d = new Date(day + "T12:00:00");
+    return DAYS[d.getDay()] + " " + d.getDate() + " " + MONTHS[d.getMonth()] + " " + d.getFullYear();
   }
 
   Cadence.ui = {
