@@ -191,9 +191,9 @@ def fit_growth(
     model = MixedLM(data.score, design, groups, exog_re=design)
 
     # The first optimizer's answer stands when it converged away from the boundary and passes
-    # BFGS's test of a minimum (the usual case). Otherwise every optimizer is tried and the converged answer with the highest REML
-    # likelihood is kept: near the boundary one may stop early, at a worse point, and say it
-    # converged.
+    # BFGS's test of a minimum (the usual case). Otherwise every optimizer is tried and the
+    # converged answer with the highest REML likelihood is kept: near the boundary one may stop
+    # early, at a worse point, and say it converged.
     candidates: list[tuple[float, str, Any]] = []
     for index, method in enumerate(methods):
         result = _try_fit(model, method)
