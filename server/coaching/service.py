@@ -356,6 +356,24 @@ def coach_week(*, session: Session, viewer: Viewer, today: date) -> list[WeekRow
     return out
 
 
+def week_summary(*, rows: list[WeekRow], today: date) -> str:
+    """One line over the week's cards: what is late or due. coaching.js (weekSummary) writes
+    the same line on the tablet."""
+
+    def count(n: int, word: str) -> str:
+        return f"{n} {word}{'' if n == 1 else 's'}"
+
+    late = sum(1 for row in rows if row.next_due < today)
+    due_today = sum(1 for row in rows if row.next_due == today)
+    commitments = sum(1 for row in rows for due in row.open_commitments if due.overdue)
+    parts = [
+        *([f"{count(late, 'check-in')} overdue"] if late else []),
+        *([f"{count(due_today, 'check-in')} due today"] if due_today else []),
+        *([f"{count(commitments, 'commitment')} overdue"] if commitments else []),
+    ]
+    return " · ".join(parts) or "Every check-in is on schedule and no commitment is overdue."
+
+
 @dataclass(frozen=True)
 class TeacherOverview:
     cycles: list[CycleRow]  # newest first; each has its goal

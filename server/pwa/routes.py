@@ -59,4 +59,5 @@ def week_shell(request: Request, session: SessionDep, viewer: CoachDep) -> Respo
         # tablet's store, so the cards (and their audited reads) would be for no one.
         return render(request, "week.html", {"rows": None, "today": today})
     rows = coaching_service.coach_week(session=session, viewer=viewer, today=today)
-    return render(request, "week.html", {"rows": rows, "today": today})
+    summary = coaching_service.week_summary(rows=rows, today=today)
+    return render(request, "week.html", {"rows": rows, "today": today, "summary": summary})

@@ -93,6 +93,14 @@ def test_the_coachs_week(school: School) -> None:
     assert (nia.cycle, nia.goal, nia.last_check_in, nia.days_since_last) == (None, None, None, None)
     assert (nia.next_due, nia.open_commitments, nia.last_observation) == (TODAY, [], None)
     assert nia.due
+    # The line over the cards.
+    summary = coaching_service.week_summary
+    assert summary(rows=week, today=TODAY) == "1 check-in due today · 1 commitment overdue"
+    later = TODAY + timedelta(days=8)
+    assert summary(rows=week, today=later) == "2 check-ins overdue · 1 commitment overdue"
+    assert summary(rows=[], today=TODAY) == (
+        "Every check-in is on schedule and no commitment is overdue."
+    )
     # The read of the current cycle is audited.
     assert events(school)[before:] == [(school.coach.id, "read", "cycle", str(cycle.id))]
 

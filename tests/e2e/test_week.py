@@ -250,12 +250,17 @@ def test_the_server_and_the_tablet_draw_the_same_cards(
         LoginPage(page).open().sign_in(COACH, demo.DEMO_PASSWORD)
         page.goto("/week")
         drawn_by_server = page.locator("li.tile").all_inner_texts()
-        assert len(drawn_by_server) == 12 and any("Cycle: " in c for c in drawn_by_server)
+        assert len(drawn_by_server) == 12  # Maria Lopez's caseload
+        summary = page.locator(".week-summary").inner_text()
+        late = sum("Check-in overdue since" in card for card in drawn_by_server)
+        said = f"{late} check-in{'' if late == 1 else 's'} overdue"
+        assert (said in summary) == (late > 0), summary
         js_page, _ = _signed_in(tablet)
         # Once the tablet has pulled the coach's cycles, its drawing is the server's.
         expect(js_page.locator("li.tile")).to_have_text(
             drawn_by_server, use_inner_text=True, timeout=20_000
         )
+        expect(js_page.locator(".week-summary")).to_have_text(summary)
     finally:
         plain.close()
         tablet.close()

@@ -131,20 +131,44 @@
       ]));
     }
     if (refusedWrites.length) parts.push(review.problemsSection(refusedWrites, refresh));
-    parts.push(h("ul", { class: "tiles week", "aria-label": "Teachers this week" }, boot.caseload.map(function (t) { return teacherCard(t, now); })));
+    var facts = boot.caseload.map(function (t) { return cardFacts(t, now); });
+    parts.splice(2, 0, h("p", { class: "week-summary", text: weekSummary(facts, now) }));
+    parts.push(h("ul", { class: "tiles week", "aria-label": "Teachers this week" }, boot.caseload.map(function (t, i) { return teacherCard(t, now, facts[i]); })));
     return parts;
   }
 
-  function teacherCard(t, now) {
-    var cycles = cyclesOf(t.teacher_id);
-    var ids = cycles.map(function (c) { return c.id; });
-    var cycle = currentCycle(t.teacher_id);
+  // What a teacher's card says, from the tablet's copy (as coaching.service.coach_week).
+  function cardFacts(t, now) {
+    var ids = cyclesOf(t.teacher_id).map(function (c) { return c.id; });
     var last = checkInsOf(ids)[0] || null;
     var open = openCommitments(ids);
-    var overdue = open.filter(function (c) { return c.due_date && c.due_date < now; });
-    var observed = data.observation.filter(function (o) { return o.teacher_id === t.teacher_id; })
-      .map(function (o) { return o.observed_at; }).sort().pop();
-    var due = last ? addDays(last.date, 7) : now;
+    return {
+      cycle: currentCycle(t.teacher_id),
+      last: last,
+      open: open,
+      overdue: open.filter(function (c) { return c.due_date && c.due_date < now; }),
+      observed: data.observation.filter(function (o) { return o.teacher_id === t.teacher_id; })
+        .map(function (o) { return o.observed_at; }).sort().pop(),
+      due: last ? addDays(last.date, 7) : now,
+    };
+  }
+
+  // One line over the cards: what is late or due (web/templates/week.html writes the same).
+  function weekSummary(facts, now) {
+    function count(n, one, many) { return n + " " + (n === 1 ? one : many); }
+    var late = facts.filter(function (f) { return f.due < now; }).length;
+    var today = facts.filter(function (f) { return f.due === now; }).length;
+    var commitments = facts.reduce(function (n, f) { return n + f.overdue.length; }, 0);
+    var parts = [];
+    if (late) parts.push(count(late, "check-in", "check-ins") + " overdue");
+    if (today) parts.push(count(today, "check-in", "check-ins") + " due today");
+    if (commitments) parts.push(count(commitments, "commitment", "commitments") + " overdue");
+    return parts.length ? parts.join(" · ") : "Every check-in is on schedule and no commitment is overdue.";
+  }
+
+  function teacherCard(t, now, facts) {
+    var cycle = facts.cycle, last = facts.last, open = facts.open, overdue = facts.overdue;
+    var observed = facts.observed, due = facts.due;
     var lines = [
       h("h2", { text: t.name }),
       h("p", { class: "meta", text: t.school }),
