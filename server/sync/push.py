@@ -40,6 +40,19 @@ FIELD_NAMED = re.compile(r"^[a-z_][a-z0-9_.]*: ")
 
 _INSERT_MUTATION = insert(SyncMutation.__table__)  # type: ignore[attr-defined]
 
+# What the write path refuses: kept in quarantine with the reason (refusal).
+REFUSED = (OperationError, PermissionDenied, NotFound)
+
+
+def refusal(exc: Exception) -> str:
+    """A refused write's reason, naming the field: an invalid value's own message; for a
+    permission or a missing record the message's field when it names one ("teacher_id: ...
+    is not in your caseload."), else the mutation's `id`."""
+    if isinstance(exc, OperationError | ConflictError):
+        return str(exc)
+    message = exc.message if isinstance(exc, PermissionDenied) else str(exc)
+    return message if FIELD_NAMED.match(message) else f"id: {message}"
+
 
 def operation_to_batch(mutation_id: int, raw: dict[str, Any]) -> Operation | None:
     """The mutation's observation operation, if it is one that parses; else None (a coaching
@@ -201,18 +214,8 @@ def push_one(
         return acknowledge(MutationStatus.applied, result.version, None)
     except ConflictError as exc:
         return keep_conflict(session, actor, device_id, mutation_id, op, exc, acknowledge)
-    except OperationError as exc:
-        return reject(str(exc))
-    except PermissionDenied as exc:
-        return reject(_naming_a_field(exc.message))
-    except NotFound as exc:
-        return reject(_naming_a_field(str(exc)))
-
-
-def _naming_a_field(message: str) -> str:
-    """A refusal's reason naming the field: the message's own field when it names one
-    ("teacher_id: ... is not in your caseload."), else the mutation's `id`."""
-    return message if FIELD_NAMED.match(message) else f"id: {message}"
+    except REFUSED as exc:
+        return reject(refusal(exc))
 
 
 def _push_coaching(
@@ -242,12 +245,8 @@ def _push_coaching(
         fields = ", ".join(c.field for c in conflicts)
         reason = f"{fields}: {exc.message}" if len(conflicts) > 1 else str(exc)
         return acknowledge(MutationStatus.conflict, version, reason)
-    except OperationError as exc:
-        return reject(str(exc))
-    except PermissionDenied as exc:
-        return reject(_naming_a_field(exc.message))
-    except NotFound as exc:
-        return reject(_naming_a_field(str(exc)))
+    except REFUSED as exc:
+        return reject(refusal(exc))
 
 
 def _resolve_one(
@@ -268,10 +267,6 @@ def _resolve_one(
         )  # fmt: skip
     except (ConflictNotFound, ResolveError) as exc:
         return reject(f"payload.{exc}")
-    except (OperationError, ConflictError) as exc:
-        return reject(str(exc))
-    except PermissionDenied as exc:
-        return reject(_naming_a_field(exc.message))
-    except NotFound as exc:
-        return reject(_naming_a_field(str(exc)))
+    except (*REFUSED, ConflictError) as exc:
+        return reject(refusal(exc))
     return acknowledge(MutationStatus.applied, resolved.version, None)
