@@ -153,7 +153,8 @@
     };
   }
 
-  // One line over the cards: what is late or due (web/templates/week.html writes the same).
+  // One line over the cards: what is late or due (the server writes the same line with
+  // coaching.service.week_summary).
   function weekSummary(facts, now) {
     function count(n, one, many) { return n + " " + (n === 1 ? one : many); }
     var late = facts.filter(function (f) { return f.due < now; }).length;
