@@ -254,7 +254,8 @@ def _try_fit(model: MixedLM, method: str) -> Any | None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            result = model.fit(reml=True, method=[method], maxiter=MAX_ITERATIONS)
+            # full_output keeps the optimizer's last gradient (result.hist), for _settled.
+            result = model.fit(reml=True, method=[method], maxiter=MAX_ITERATIONS, full_output=True)
         except (np.linalg.LinAlgError, ValueError, FloatingPointError):
             return None
         if not result.converged:
@@ -276,13 +277,20 @@ def _try_fit(model: MixedLM, method: str) -> Any | None:
 def _settled(model: MixedLM, result: Any) -> bool:
     """Whether the answer passes BFGS's test of a minimum. L-BFGS stops when the likelihood
     stops improving much, which where it is flat can be well short of the optimum."""
+    gradient = final_gradient(model, result)
+    return bool(np.all(np.isfinite(gradient)) and np.max(np.abs(gradient)) < GRADIENT_TOLERANCE)
+
+
+def final_gradient(model: MixedLM, result: Any) -> np.ndarray:
+    """The gradient of -loglike / n_obs at the answer, in the optimizer's parameters: the
+    optimizer's own (kept by full_output), else computed again (one more evaluation)."""
+    kept = (getattr(result, "hist", None) or [{}])[-1].get("gopt")
+    if kept is not None:
+        return np.asarray(kept, dtype=float)
     packed = result.params_object.get_packed(use_sqrt=model.use_sqrt, has_fe=False)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        gradient = np.asarray(model.score(packed, profile_fe=True), dtype=float)
-    return bool(
-        np.all(np.isfinite(gradient)) and np.max(np.abs(gradient)) / model.nobs < GRADIENT_TOLERANCE
-    )
+        return -np.asarray(model.score(packed, profile_fe=True), dtype=float) / model.nobs
 
 
 def _spreads(cov_re: np.ndarray, residual_sd: float) -> tuple[float, float, float | None]:

@@ -5,6 +5,7 @@ import math
 import warnings
 from datetime import date
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -150,6 +151,24 @@ def test_when_the_first_optimizer_stops_short_the_best_converged_answer_is_kept(
     best = min(-2 * r.llf for r in converged if r.converged)
     assert fit.reml_criterion == pytest.approx(best)
     assert -2 * first.llf > best + 1e-3
+
+
+def test_the_optimizers_last_gradient_is_the_one_computed_again() -> None:
+    # The first optimizer's answer is judged on the gradient it stopped at (no extra
+    # evaluation); computed afresh at the same answer (the fallback) it is the same.
+    points = teachers(seed=0)
+    time = np.array([p.time for p in points])
+    design = np.column_stack([np.ones_like(time), time])
+    groups = np.array([p.teacher for p in points], dtype=object)
+    mixed = MixedLM(np.array([p.score for p in points]), design, groups, exog_re=design)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        kept = mixed.fit(reml=True, method=[model.METHODS[0]], full_output=True)
+    assert kept.hist and "gopt" in kept.hist[-1]
+    without = SimpleNamespace(hist=None, params_object=kept.params_object)
+    again = model.final_gradient(mixed, without)
+    assert list(model.final_gradient(mixed, kept)) == pytest.approx(list(again), abs=1e-9)
+    assert np.max(np.abs(again)) < model.GRADIENT_TOLERANCE
 
 
 def test_the_standard_errors_are_lme4s_given_the_variances() -> None:
