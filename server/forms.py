@@ -87,3 +87,15 @@ def field_error(exc: FieldError, rename: Mapping[str, str] | None = None) -> For
     """A domain refusal as form errors; `rename` maps the domain's field to the form's."""
     name = (rename or {}).get(exc.field, exc.field)
     return {name: _sentence(exc.message)}
+
+
+class ExportConfirmForm(BaseModel):
+    """The ticked confirmation every audited export asks for before it downloads."""
+
+    confirm: str = ""
+
+    def errors(self) -> FormErrors:
+        """The field error when the box was not ticked; empty when it was."""
+        if self.confirm == "on":
+            return {}
+        return {"confirm": "Tick this to confirm you know the export is recorded under your name."}

@@ -15,7 +15,7 @@ from server.accounts.models import Role
 from server.accounts.service import AdminScope
 from server.coaching import reports
 from server.deps import DistrictAdminScopeDep, Forbidden, SchoolDep, SessionDep, ViewerDep
-from server.forms import FormErrors
+from server.forms import ExportConfirmForm, FormErrors
 from server.roster.admin_common import render_admin
 from server.templating import render
 
@@ -59,10 +59,6 @@ def school_coaching(
 # --- The district admin's export ----------------------------------------------------------------
 
 
-class ExportForm(BaseModel):
-    confirm: str = ""
-
-
 def _export_page(
     request: Request,
     session: SessionDep,
@@ -90,11 +86,10 @@ def export_download(
     request: Request,
     session: SessionDep,
     scope: DistrictAdminScopeDep,
-    form: Annotated[ExportForm, Form()],
+    form: Annotated[ExportConfirmForm, Form()],
 ) -> Response:
-    if form.confirm != "on":
-        message = "Tick this to confirm you know the export is recorded under your name."
-        return _export_page(request, session, scope, {"confirm": message})
+    if errors := form.errors():
+        return _export_page(request, session, scope, errors)
     rows = reports.export_content(
         session=session, viewer=scope.viewer, district_id=scope.district_id
     )

@@ -20,7 +20,7 @@ from server.deps import (
     SettingsDep,
     ViewerDep,
 )
-from server.forms import FormErrors
+from server.forms import ExportConfirmForm, FormErrors
 from server.growth import service
 from server.roster import service as roster_service
 from server.roster.admin_common import render_admin
@@ -135,10 +135,6 @@ def district_summary(
     )
 
 
-class ExportForm(BaseModel):
-    confirm: str = ""
-
-
 def _exports_page(
     request: Request, scope: DistrictAdminScopeDep, errors: FormErrors | None = None
 ) -> Response:
@@ -160,11 +156,10 @@ def export_scores(
     session: SessionDep,
     settings: SettingsDep,
     scope: DistrictAdminScopeDep,
-    form: Annotated[ExportForm, Form()],
+    form: Annotated[ExportConfirmForm, Form()],
 ) -> Response:
-    if form.confirm != "on":
-        message = "Tick this to confirm you know the export is recorded under your name."
-        return _exports_page(request, scope, {"confirm": message})
+    if errors := form.errors():
+        return _exports_page(request, scope, errors)
     rows = service.export_scores(
         session=session, viewer=scope.viewer, district_id=scope.district_id,
         secret=settings.secret_key,
