@@ -74,6 +74,23 @@ def pull(*, session: Session, actor: Viewer, cursor: int, limit: int = PULL_LIMI
         assert seq is not None
         latest.pop(entity_id, None)
         latest[entity_id] = entity
+    # The audit events wait in the session until the commit: a flush before a read would
+    # start the write (on SQLite, take the database's one write lock) and hold it while the
+    # rest of a 500-entity page is read, so pushes and audited pages would wait on it.
+    with session.no_autoflush:
+        changes, audited = _changes(session, actor, latest)
+    if audited:
+        session.commit()
+    last = rows[-1][0]
+    assert last is not None
+    return PullOut(cursor=last, more=more, changes=changes)
+
+
+def _changes(
+    session: Session, actor: Viewer, latest: dict[uuid.UUID, str]
+) -> tuple[list[ChangeOut], bool]:
+    """Each entity's current state for this person (or a tombstone), and whether any was
+    audited."""
     changes = []
     audited = False
     for entity_id, entity in latest.items():
@@ -97,11 +114,7 @@ def pull(*, session: Session, actor: Viewer, cursor: int, limit: int = PULL_LIMI
                 entity="observation", id=obs.id, version=obs.version, deleted=False, data=data
             )
         )
-    if audited:
-        session.commit()
-    last = rows[-1][0]
-    assert last is not None
-    return PullOut(cursor=last, more=more, changes=changes)
+    return changes, audited
 
 
 def _coaching_change(

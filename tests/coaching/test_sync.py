@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
+from sqlalchemy import event
 from sqlmodel import select
 
 from server.accounts.models import Role
@@ -17,6 +18,7 @@ from server.coaching.models import CheckIn, CoachingCycle
 from server.config import Settings
 from server.roster import service as roster_service
 from server.rubrics import service as rubrics_service
+from server.sync import service as sync_service
 from server.sync.models import SyncConflict
 from tests.coaching.conftest import FOCUS, School, count, write
 from tests.factories import create_assignment, create_cycle, create_user
@@ -165,6 +167,30 @@ def test_the_pair_pushes_and_pulls_everything(client: TestClient, school: School
         for u in (school.coach, school.teacher_user)
         for e in ("cycle", "check_in", "commitment")
     }
+
+
+def test_a_pull_writes_its_audit_events_after_all_its_reads(
+    client: TestClient, school: School
+) -> None:
+    """On SQLite the first write of a transaction takes the database's one write lock: a pull
+    that wrote each sync_read as it went would hold it while reading a 500-entity page, and
+    a push or an audited page waiting on it could time out ("database is locked")."""
+    build_pair(client, school)
+    statements: list[str] = []
+
+    def note(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        statements.append(statement.split(None, 1)[0].upper())
+
+    engine = school.session.get_bind()
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        out = sync_service.pull(session=school.session, actor=school.viewer(school.coach), cursor=0)
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    assert sorted(c.entity for c in out.changes) == ["check_in", "commitment", "cycle"]
+    first_write = statements.index("INSERT")
+    assert statements[first_write:] == ["INSERT"] * (len(statements) - first_write)
+    assert "SELECT" in statements[:first_write]
 
 
 def test_nobody_outside_the_pair_pulls_it_and_a_principal_gets_only_a_shared_summary(

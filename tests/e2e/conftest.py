@@ -13,7 +13,7 @@ import pytest
 import uvicorn
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 from sqlmodel import Session
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from server import migrate
 from server.config import Settings
@@ -71,6 +71,26 @@ def demo_app_database(tmp: Path, *, coaching: bool = True) -> tuple[str, Setting
         )
     engine.dispose()
     return url, settings
+
+
+class RequestLog:
+    """ASGI wrapper that notes each HTTP request the server receives ("POST /api/sync/push"),
+    so a test can show that nothing reached the server while a tablet was offline."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.seen: list[str] = []
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            self.seen.append(f"{scope['method']} {scope['path']}")
+        await self.app(scope, receive, send)
+
+    def mark(self) -> int:
+        return len(self.seen)
+
+    def writes_since(self, mark: int) -> list[str]:
+        return [line for line in self.seen[mark:] if not line.startswith(("GET ", "HEAD "))]
 
 
 @contextmanager

@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
@@ -16,7 +17,13 @@ from server.coaching.models import CheckIn, CoachingCycle, Commitment, Commitmen
 from server.db import make_engine
 from server.main import create_app
 from server.roster import demo
-from tests.e2e.conftest import TABLET_LANDSCAPE, TABLET_PORTRAIT, demo_app_database, serve
+from tests.e2e.conftest import (
+    TABLET_LANDSCAPE,
+    TABLET_PORTRAIT,
+    RequestLog,
+    demo_app_database,
+    serve,
+)
 from tests.e2e.pages import (
     CapturePage,
     CheckInForm,
@@ -38,18 +45,25 @@ CARRIED = "Try two 'why' questions in the launch"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-results" / "screenshots"
 
 
+class WeekServer(NamedTuple):
+    url: str
+    engine: Engine
+    log: RequestLog
+
+
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Engine]]:
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WeekServer]:
     url, settings = demo_app_database(tmp_path_factory.mktemp("week"))
     engine = make_engine(url)
-    with serve(create_app(settings)) as base:
-        yield base, engine
+    log = RequestLog(create_app(settings))
+    with serve(log) as base:
+        yield WeekServer(base, engine, log)
     engine.dispose()
 
 
 @pytest.fixture
-def tablet(browser: Browser, server: tuple[str, Engine]) -> Iterator[BrowserContext]:
-    context = browser.new_context(viewport=TABLET_PORTRAIT, base_url=server[0])
+def tablet(browser: Browser, server: WeekServer) -> Iterator[BrowserContext]:
+    context = browser.new_context(viewport=TABLET_PORTRAIT, base_url=server.url)
     yield context
     context.close()
 
@@ -149,15 +163,13 @@ def _assert_stored_once(engine: Engine, cycle_id: str, check_ins: list[str], goa
         )
 
 
-def test_a_coach_runs_a_whole_cycle_online(
-    tablet: BrowserContext, server: tuple[str, Engine]
-) -> None:
+def test_a_coach_runs_a_whole_cycle_online(tablet: BrowserContext, server: WeekServer) -> None:
     page, week = _signed_in(tablet)
     assert TEACHER in week.teacher_names()
     goal = "By the end of the cycle, 70% of students justify one step in writing"
     cycle_id, check_ins = _run_a_cycle(week, goal)
     week.wait_for_status("All changes saved")
-    _assert_stored_once(server[1], cycle_id, check_ins, goal)
+    _assert_stored_once(server.engine, cycle_id, check_ins, goal)
 
     week.open(f"?cycle={cycle_id}")
     expect(page.get_by_role("list", name="Check-ins").get_by_role("listitem")).to_have_count(3)
@@ -166,10 +178,11 @@ def test_a_coach_runs_a_whole_cycle_online(
 
 
 def test_the_same_cycle_with_the_network_off_then_on(
-    tablet: BrowserContext, server: tuple[str, Engine]
+    tablet: BrowserContext, server: WeekServer
 ) -> None:
     page, week = _signed_in(tablet)
     go_offline(tablet)
+    offline_from = server.log.mark()
     week.open()
     goal = "By the end of the cycle, half the class explains a strategy aloud"
     cycle_id, check_ins = _run_a_cycle(week, goal)
@@ -177,16 +190,17 @@ def test_the_same_cycle_with_the_network_off_then_on(
     page.reload()
     week.ready()
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Check-in with {TEACHER}")
-    with Session(server[1]) as session:
-        assert session.get(CoachingCycle, uuid.UUID(cycle_id)) is None  # nothing sent yet
+    assert server.log.writes_since(offline_from) == []  # nothing sent yet
+    with Session(server.engine) as session:
+        assert session.get(CoachingCycle, uuid.UUID(cycle_id)) is None
 
     go_online(tablet)
     week.wait_for_status("All changes saved")
-    _assert_stored_once(server[1], cycle_id, check_ins, goal)
+    _assert_stored_once(server.engine, cycle_id, check_ins, goal)
 
 
 def test_bad_input_is_shown_in_place_and_nothing_is_saved(
-    tablet: BrowserContext, server: tuple[str, Engine]
+    tablet: BrowserContext, server: WeekServer
 ) -> None:
     page, week = _signed_in(tablet)
     week.open("?new_cycle=1")
@@ -237,14 +251,14 @@ def test_the_week_is_accessible_and_touch_friendly(
 
 
 def test_the_server_and_the_tablet_draw_the_same_cards(
-    browser: Browser, server: tuple[str, Engine]
+    browser: Browser, server: WeekServer
 ) -> None:
     """The week is drawn twice: by the server (week.html: the first paint, and browsers
     without JavaScript) and by coaching.js from the tablet's copy. The two must say the same."""
     plain = browser.new_context(
-        viewport=TABLET_PORTRAIT, base_url=server[0], java_script_enabled=False
+        viewport=TABLET_PORTRAIT, base_url=server.url, java_script_enabled=False
     )
-    tablet = browser.new_context(viewport=TABLET_PORTRAIT, base_url=server[0])
+    tablet = browser.new_context(viewport=TABLET_PORTRAIT, base_url=server.url)
     try:
         page = plain.new_page()
         LoginPage(page).open().sign_in(COACH, demo.DEMO_PASSWORD)
@@ -267,9 +281,9 @@ def test_the_server_and_the_tablet_draw_the_same_cards(
 
 
 def test_two_tablets_change_one_check_in_offline_and_the_coach_resolves_it(
-    browser: Browser, server: tuple[str, Engine]
+    browser: Browser, server: WeekServer
 ) -> None:
-    tablets = [browser.new_context(viewport=TABLET_PORTRAIT, base_url=server[0]) for _ in range(2)]
+    tablets = [browser.new_context(viewport=TABLET_PORTRAIT, base_url=server.url) for _ in range(2)]
     try:
         (page_a, week_a), (page_b, week_b) = (_signed_in(t) for t in tablets)
         cycle_id = week_a.start_cycle(
@@ -304,7 +318,7 @@ def test_two_tablets_change_one_check_in_offline_and_the_coach_resolves_it(
         conflicts.get_by_label("Combined text").fill("From tablet A, and from B")
         conflicts.get_by_role("button", name="Save my choice").click()
         week_b.wait_for_status("All changes saved")
-        with Session(server[1]) as session:
+        with Session(server.engine) as session:
             stored = session.get(CheckIn, uuid.UUID(check_in))
             assert stored is not None and stored.notes == "From tablet A, and from B"
 
