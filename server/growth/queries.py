@@ -96,18 +96,21 @@ def instruments(*, session: Session) -> dict[str, Instrument]:
 # export use every finalized observation, aggregated or pseudonymous.
 
 
-def dimension_scores(*where: ColumnElement[bool]) -> sa.Select[Any]:
+def dimension_scores(*where: ColumnElement[bool], who: bool = True) -> sa.Select[Any]:
     """One row per (finalized observation, rubric version, dimension): the mean of its scored
-    items (or its one score)."""
+    items (or its one score). who=False leaves out the observation's id, its observer and the
+    rubric version, which the summaries do not need: SQLite carries every selected column
+    through the grouping, and a school's summary reads a third faster without them."""
+    detail = [O.c.id.label("observation_id"), O.c.observer_id, RV.c.version] if who else []
+    # Grouped by primary keys only: the observation's and the version's other columns
+    # depend on them (PostgreSQL accepts them ungrouped), and a narrow key sorts faster.
     return (
         select(
-            O.c.id.label("observation_id"),
+            *detail,
             O.c.teacher_id,
             O.c.observed_at,
             O.c.school_year_id,
-            O.c.observer_id,
             RV.c.rubric_id,
-            RV.c.version,
             S.c.dimension_id,
             func.avg(cast(S.c.value, Float)).label("score"),
         )
@@ -117,17 +120,7 @@ def dimension_scores(*where: ColumnElement[bool]) -> sa.Select[Any]:
             .join(T, T.c.id == O.c.teacher_id)
         )
         .where(O.c.status == "final", S.c.value.is_not(None), *where)
-        .group_by(
-            O.c.id,
-            O.c.teacher_id,
-            O.c.observed_at,
-            O.c.school_year_id,
-            O.c.observer_id,
-            RV.c.id,
-            RV.c.rubric_id,
-            RV.c.version,
-            S.c.dimension_id,
-        )
+        .group_by(O.c.id, RV.c.id, S.c.dimension_id)
     )
 
 
