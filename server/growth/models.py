@@ -8,6 +8,7 @@ from sqlmodel import Field, SQLModel
 from server.coaching.models import CheckIn
 from server.db import utcnow
 from server.observations.models import Observation, Score
+from server.sync.models import SyncChange
 
 
 class GrowthShare(SQLModel, table=True):
@@ -27,7 +28,8 @@ class GrowthShare(SQLModel, table=True):
 #  - the summaries' GROUP BY over every score of a district reads (observation, rubric
 #    version, dimension, value) from the index alone, without visiting the table;
 #  - the dosage counts check-ins of the last twelve months per cycle;
-#  - district_stamp reads the latest observation write (max of updated_at) from the index.
+#  - district_stamp reads the latest observation write (max of updated_at) from the index,
+#    and the change log's latest observation change (entity, seq) from the other.
 sa.Index(
     "ix_observation_score_dimension_value",
     Score.__table__.c.observation_id,  # type: ignore[attr-defined]
@@ -41,3 +43,8 @@ sa.Index(
     CheckIn.__table__.c.date,  # type: ignore[attr-defined]
 )
 sa.Index("ix_observation_updated_at", Observation.__table__.c.updated_at)  # type: ignore[attr-defined]
+sa.Index(
+    "ix_sync_change_entity_seq",
+    SyncChange.__table__.c.entity,  # type: ignore[attr-defined]
+    SyncChange.__table__.c.seq,  # type: ignore[attr-defined]
+)

@@ -127,14 +127,16 @@ def dimension_scores(*where: ColumnElement[bool], who: bool = True) -> sa.Select
 def district_stamp(*, session: Session, district_id: int) -> tuple[Any, ...]:
     """Changes whenever an observation is written (every accepted write logs a sync_change
     row, deletions included, and bumps the observation's updated_at) or the district's
-    teachers move, join a cohort or leave, or its school years or the rubrics change.
+    teachers move, join a cohort or leave, or its school years or the rubrics change; not
+    with coaching writes, which coaches make all day and which change no score.
 
-    Cheap on every request: the observation part is two index lookups (the change log's
-    primary key and ix_observation_updated_at), not a scan of the district's observations.
-    It is not per district: a write anywhere makes every district's summaries stale."""
+    Cheap on every request: the observation part is two index lookups
+    (ix_sync_change_entity_seq and ix_observation_updated_at), not a scan of the district's
+    observations. It is not per district: an observation written anywhere makes every
+    district's summaries stale."""
     obs = session.execute(
         select(
-            select(func.max(SC.c.seq)).scalar_subquery(),
+            select(func.max(SC.c.seq)).where(SC.c.entity == "observation").scalar_subquery(),
             select(func.max(O.c.updated_at)).scalar_subquery(),
         )
     ).one()

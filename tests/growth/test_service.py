@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime
 import numpy as np
 import pytest
 from scipy import stats
-from sqlmodel import Session
+from sqlmodel import Session, func, select
 from statsmodels.regression.mixed_linear_model import MixedLM
 from statsmodels.stats.proportion import proportion_confint
 
@@ -30,7 +30,8 @@ from server.observations import operations as ops
 from server.observations import service as observations_service
 from server.observations.models import ObservationCreate
 from server.rubrics import service as rubrics_service
-from tests.factories import create_assignment, create_teacher
+from server.sync.models import SyncChange
+from tests.factories import create_assignment, create_check_in, create_cycle, create_teacher
 from tests.growth.seed import OCCASIONS, GrowthWorld, add_observation, build, world_value
 
 TODAY = date(2026, 12, 1)
@@ -392,3 +393,27 @@ def test_a_district_computation_does_not_hold_up_a_schools_summary(
         today=TODAY,
     )  # fmt: skip
     assert again.scopes[0] is whole.scopes[2]
+
+
+def test_coaching_writes_leave_the_summaries_and_the_fits_fresh(
+    session: Session, settings: Settings
+) -> None:
+    """Coaches write check-ins all day and none changes a score: the cached summaries and
+    growth fits stay fresh (a refit takes seconds), though each write is in the change log."""
+    world = build(session, settings)
+    assert world.district.id is not None
+    district_id = world.district.id
+    before = summary_of(session, world)
+    fits.compute_fits(session=session, district_id=district_id, rubric_id=world.rubric.rubric_id)
+    stamp = service.district_stamp(session=session, district_id=district_id)
+    changes = session.exec(select(func.count()).select_from(SyncChange)).one()
+
+    cycle = create_cycle(session, world.coach, world.teachers[0], start=date(2026, 9, 1))
+    create_check_in(session, world.coach, cycle, on=date(2026, 9, 8))
+    assert session.exec(select(func.count()).select_from(SyncChange)).one() == changes + 2
+    assert service.district_stamp(session=session, district_id=district_id) == stamp
+    assert summary_of(session, world).scopes[0] is before.scopes[0]
+    cached = fits.cached_fits(
+        session=session, district_id=district_id, rubric_id=world.rubric.rubric_id
+    )
+    assert cached.status == "fresh"
