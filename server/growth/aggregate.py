@@ -60,7 +60,7 @@ def aggregate_scores(
     where = [T.c.district_id == district_id]
     if school_ids is not None:
         where.append(T.c.school_id.in_(school_ids))
-    inner = dimension_scores(*where, who=False).subquery()
+    inner = dimension_scores(*where, per_lesson=False).subquery()
     halves = [
         (
             and_(

@@ -96,17 +96,17 @@ def instruments(*, session: Session) -> dict[str, Instrument]:
 # export use every finalized observation, aggregated or pseudonymous.
 
 
-def dimension_scores(*where: ColumnElement[bool], who: bool = True) -> sa.Select[Any]:
+def dimension_scores(*where: ColumnElement[bool], per_lesson: bool = True) -> sa.Select[Any]:
     """One row per (finalized observation, rubric version, dimension): the mean of its scored
-    items (or its one score). who=False leaves out the observation's id, its observer and the
-    rubric version, which the summaries do not need: SQLite carries every selected column
-    through the grouping, and a school's summary reads a third faster without them."""
-    detail = [O.c.id.label("observation_id"), O.c.observer_id, RV.c.version] if who else []
+    items (or its one score). per_lesson=False leaves out the observation's id, its observer
+    and the rubric version, which the summaries do not need: SQLite carries every selected
+    column through the grouping (a school's summary query: 38 ms without them, 68 with)."""
+    lesson = [O.c.id.label("observation_id"), O.c.observer_id, RV.c.version] if per_lesson else []
     # Grouped by primary keys only: the observation's and the version's other columns
     # depend on them (PostgreSQL accepts them ungrouped), and a narrow key sorts faster.
     return (
         select(
-            *detail,
+            *lesson,
             O.c.teacher_id,
             O.c.observed_at,
             O.c.school_year_id,
