@@ -21,7 +21,7 @@ from server.observations.operations import (
     UpdateContext,
 )
 from server.sync.models import MutationStatus, SyncConflict
-from server.sync.mutations import MutationResult
+from server.sync.mutations import Acknowledge, MutationResult
 
 
 class ConflictOut(BaseModel):
@@ -102,7 +102,7 @@ def keep_conflict(
     mutation_id: int,
     op: Operation,
     first: ConflictError,
-    acknowledge: Any,
+    acknowledge: Acknowledge,
 ) -> MutationResult:
     """Keep both: each losing client value becomes a SyncConflict row; for a context
     update, the fields that merged cleanly are applied. One transaction with the ack."""
@@ -138,7 +138,12 @@ def keep_conflict(
     version = result.version if result else (obs.version if obs else None)
     for conflict in conflicts:
         session.add(conflict)
-    fields = ", ".join(c.field for c in conflicts)
-    reason = f"{fields}: {first.message}" if len(conflicts) > 1 else str(first)
-    out: MutationResult = acknowledge(MutationStatus.conflict, version, reason)
-    return out
+    return acknowledge(MutationStatus.conflict, version, conflict_reason(conflicts, first))
+
+
+def conflict_reason(conflicts: list[SyncConflict], first: ConflictError) -> str:
+    """The acknowledgement's reason for a mutation kept as conflicts: the first conflict's
+    message, prefixed with every conflicting field when there are several."""
+    if len(conflicts) > 1:
+        return ", ".join(c.field for c in conflicts) + f": {first.message}"
+    return str(first)

@@ -1,6 +1,7 @@
 """What a push carries and answers: the batch, each mutation's envelope and operation, results."""
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
@@ -44,6 +45,12 @@ class MutationResult(BaseModel):
     status: MutationStatus
     version: int | None = None
     reason: str | None = None
+
+
+# How push answers one mutation, inside its transaction: acknowledge(status, version, reason)
+# records the answer; reject(reason) quarantines the mutation and acknowledges it rejected.
+Acknowledge = Callable[[MutationStatus, int | None, str | None], MutationResult]
+Reject = Callable[[str], MutationResult]
 
 
 class PushOut(BaseModel):

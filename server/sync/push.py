@@ -1,7 +1,6 @@
 """Push's writes: a batch's observation operations in one transaction, other mutations one each."""
 
 import re
-from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import insert
@@ -23,12 +22,14 @@ from server.observations.operations import (
 )
 from server.sync import coaching as coaching_sync
 from server.sync.changes import ChangeLog
-from server.sync.conflicts import keep_conflict
+from server.sync.conflicts import conflict_reason, keep_conflict
 from server.sync.models import MutationStatus, SyncMutation, SyncQuarantine
 from server.sync.mutations import (
     RESOLVE_OP,
+    Acknowledge,
     MutationIn,
     MutationResult,
+    Reject,
     envelope,
     parse_operation,
     result_of,
@@ -223,8 +224,8 @@ def _push_coaching(
     actor: Viewer,
     device_id: str,
     mutation: MutationIn,
-    acknowledge: Callable[[MutationStatus, int | None, str | None], MutationResult],
-    reject: Callable[[str], MutationResult],
+    acknowledge: Acknowledge,
+    reject: Reject,
 ) -> MutationResult:
     """A coaching mutation (cycle, check_in, commitment): applied through
     apply_coaching_operation with its acknowledgement in one transaction, exactly like an
@@ -242,9 +243,7 @@ def _push_coaching(
             mutation_id=mutation.mutation_id, entity=mutation.entity, entity_id=mutation.id,
             base_version=mutation.base_version, op=op, first=exc,
         )  # fmt: skip
-        fields = ", ".join(c.field for c in conflicts)
-        reason = f"{fields}: {exc.message}" if len(conflicts) > 1 else str(exc)
-        return acknowledge(MutationStatus.conflict, version, reason)
+        return acknowledge(MutationStatus.conflict, version, conflict_reason(conflicts, exc))
     except REFUSED as exc:
         return reject(refusal(exc))
 
@@ -253,8 +252,8 @@ def _resolve_one(
     session: Session,
     actor: Viewer,
     mutation: MutationIn,
-    acknowledge: Callable[[MutationStatus, int | None, str | None], MutationResult],
-    reject: Callable[[str], MutationResult],
+    acknowledge: Acknowledge,
+    reject: Reject,
 ) -> MutationResult:
     """A `resolve_conflict` mutation: the resolution and its acknowledgement commit
     together; anything wrong rejects it into quarantine, naming the payload field."""
