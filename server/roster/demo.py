@@ -48,18 +48,21 @@ MOVED_COACH = 3  # Tom Becker (index in COACHES)
 MOVED_TO_SCHOOL = 3  # Maple Valley High
 SUCCESSOR = 2  # Priya Shah
 MOVED_COACH_NEW_TEACHERS = (16, 17)  # Quinn Murphy, Rosa Diaz (this year)
-TEACHER_NAMES = [
+FIRST_TEACHERS = [
     "Ana Torres", "Ben Carter", "Chloe Nguyen", "David Cohen", "Elena Rossi", "Farah Haddad",
     "George Miller", "Hana Sato", "Isaac Brown", "Julia Novak", "Kofi Mensah", "Laura Schmidt",
     "Marcus Lee", "Nina Ivanova", "Omar Farouk", "Paula Mendes", "Quinn Murphy", "Rosa Diaz",
     "Sam Patel", "Tara O'Neill", "Umar Siddiqui", "Vera Lindqvist", "Will Turner", "Yuki Tanaka",
-    # Cedar Elementary's program is the biggest: eight more teachers, all coached by Maria Lopez,
-    # half in each cohort. The demo principal (Grace Kim, Cedar) then has groups of five or
-    # more teachers to see in her summary; Birchwood (four teachers) shows suppression.
+]  # fmt: skip
+# Cedar Elementary's program is the biggest: eight more teachers, all coached by Maria Lopez,
+# half in each cohort. The demo principal (Grace Kim, Cedar) then has groups of five or more
+# teachers to see in her summary; Birchwood (four teachers) shows suppression.
+CEDAR_EXTRA_TEACHERS = [
     "Zoe Walker", "Amir Hosseini", "Bea Santos", "Wei Chen", "Diego Ramirez", "Esther Okoye",
     "Finn Larsen", "Ingrid Holm",
 ]  # fmt: skip
-FIRST_CEDAR_EXTRA = 24  # the index in TEACHER_NAMES of the first of those eight
+TEACHER_NAMES = FIRST_TEACHERS + CEDAR_EXTRA_TEACHERS
+FIRST_CEDAR_EXTRA = len(FIRST_TEACHERS)  # the index in TEACHER_NAMES of the first of those eight
 
 
 @dataclass(frozen=True)
