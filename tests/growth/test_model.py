@@ -73,14 +73,18 @@ def gls_standard_errors(points: list[GrowthPoint], cov_re: np.ndarray, scale: fl
     return np.sqrt(np.diag(np.linalg.inv(information)))
 
 
-def direct_fit(points: list[GrowthPoint], method: str = model.METHODS[0]) -> Any:
+def mixed_model(points: list[GrowthPoint]) -> MixedLM:
+    """statsmodels' model of the points, built directly: score ~ time, (time | teacher)."""
     time = np.array([p.time for p in points])
     design = np.column_stack([np.ones_like(time), time])
     groups = np.array([p.teacher for p in points], dtype=object)
-    mixed = MixedLM(np.array([p.score for p in points]), design, groups, exog_re=design)
+    return MixedLM(np.array([p.score for p in points]), design, groups, exog_re=design)
+
+
+def direct_fit(points: list[GrowthPoint], method: str = model.METHODS[0]) -> Any:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return mixed.fit(reml=True, method=[method], maxiter=model.MAX_ITERATIONS)
+        return mixed_model(points).fit(reml=True, method=[method], maxiter=model.MAX_ITERATIONS)
 
 
 def test_sleepstudy_reproduces_the_published_lme4_fit() -> None:
@@ -156,11 +160,7 @@ def test_when_the_first_optimizer_stops_short_the_best_converged_answer_is_kept(
 def test_the_optimizers_last_gradient_is_the_one_computed_again() -> None:
     # The first optimizer's answer is judged on the gradient it stopped at (no extra
     # evaluation); computed afresh at the same answer (the fallback) it is the same.
-    points = teachers(seed=0)
-    time = np.array([p.time for p in points])
-    design = np.column_stack([np.ones_like(time), time])
-    groups = np.array([p.teacher for p in points], dtype=object)
-    mixed = MixedLM(np.array([p.score for p in points]), design, groups, exog_re=design)
+    mixed = mixed_model(teachers(seed=0))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         kept = mixed.fit(reml=True, method=[model.METHODS[0]], full_output=True)
