@@ -11,8 +11,10 @@ from rich.table import Table
 from sqlmodel import Session, select
 
 from server import migrate
+from server.accounts import invitations
 from server.accounts import service as accounts_service
 from server.accounts.models import Role, UserCreate
+from server.audit.service import COMMAND_LINE, Actor
 from server.config import get_settings
 from server.db import make_engine
 from server.demo import load_demo_district
@@ -146,6 +148,7 @@ def users_create(
                     session=session,
                     settings=settings,
                     data=UserCreate(email=email, name=name, password=password),
+                    actor=COMMAND_LINE,
                 )
             accounts_service.add_membership(
                 session=session,
@@ -153,6 +156,7 @@ def users_create(
                 role=role,
                 district_id=district_id,
                 school_id=school_row.id if school_row else None,
+                actor=COMMAND_LINE,
             )
         except (accounts_service.AccountError, ValueError) as exc:
             raise _fail(str(exc)) from exc
@@ -182,12 +186,30 @@ def users_set_password(
             password = typer.prompt("New password", hide_input=True, confirmation_prompt=True)
         try:
             accounts_service.set_password(
-                session=session, settings=settings, user=user, password=password
-            )
+                session=session, settings=settings, user=user, password=password,
+                actor=COMMAND_LINE,
+            )  # fmt: skip
         except accounts_service.AccountError as exc:
             raise _fail(str(exc)) from exc
         session.commit()
     console.print(f"Password set for {email}.")
+
+
+@users_app.command("invite")
+def users_invite(email: Annotated[str, typer.Option(help="Login email.")]) -> None:
+    """Mail a person without a password a one-time link to choose one (SMTP_HOST, else a
+    file in var/mail/)."""
+    settings = get_settings()
+    with _session() as session:
+        user = accounts_service.get_user_by_email(session=session, email=email)
+        if user is None:
+            raise _fail(f"--email: no account for {email}")
+        try:
+            invitations.invite(session=session, settings=settings, user=user, actor=COMMAND_LINE)
+        except accounts_service.AccountError as exc:
+            raise _fail(exc.message) from exc
+        session.commit()
+    console.print(f"Invitation sent to {email}.")
 
 
 @roster_app.command("import")
@@ -214,8 +236,9 @@ def roster_import(
         with _session() as session, Progress(console=console) as progress:
             task = progress.add_task(f"Importing {plan.format}", total=plan.size)
             result = apply_import(
-                session=session, plan=plan, on_step=lambda: progress.advance(task)
-            )
+                session=session, plan=plan, actor=Actor(user_id=None, via="roster import"),
+                on_step=lambda: progress.advance(task),
+            )  # fmt: skip
     except ImportRejected as exc:
         for problem in exc.problems:
             err_console.print(str(problem), markup=False, highlight=False, soft_wrap=True)

@@ -1,4 +1,6 @@
-"""The one Settings object: read from the environment (prefix CADENCE_ or plain names) and .env."""
+"""The one Settings object: read from the environment and .env. Every setting may be given
+with the prefix CADENCE_ or by its plain name (CADENCE_DATABASE_URL or DATABASE_URL); the
+prefixed one wins when both are set."""
 
 import json
 import secrets
@@ -7,7 +9,13 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 VAR_DIR = ROOT / "var"
@@ -37,8 +45,24 @@ def load_or_create_secret_key(var_dir: Path) -> str:
     return key
 
 
+ENV_PREFIX = "CADENCE_"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Arguments first, then CADENCE_-prefixed variables, plain ones, .env, secrets."""
+        prefixed = EnvSettingsSource(settings_cls, env_prefix=ENV_PREFIX)
+        return init_settings, prefixed, env_settings, dotenv_settings, file_secret_settings
 
     environment: Literal["development", "production", "test"] = "development"
     database_url: str = f"sqlite:///{VAR_DIR / 'cadence.db'}"
@@ -50,6 +74,18 @@ class Settings(BaseSettings):
     session_days: int = Field(default=14, ge=1)
     login_max_failures: int = Field(default=5, ge=1)
     login_window_minutes: int = Field(default=15, ge=1)
+    # A school's staff may share one address (NAT): room for many people mistyping at once.
+    login_max_failures_per_address: int = Field(default=50, ge=1)
+    # One-time links to set a password (invitations) work for this long.
+    invitation_days: int = Field(default=7, ge=1, le=30)
+    # Mail (invitations): SMTP when SMTP_HOST is set, else each message is written to
+    # var/mail/ as an .eml file (development, tests, a machine without mail).
+    smtp_host: str = ""
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = True
+    mail_from: str = "Cadence <cadence@localhost>"
     argon2_time_cost: int = Field(default=3, ge=1)
     argon2_memory_kib: int = Field(default=65536, ge=64)
     # The district's own rubric folders, loaded after the shipped rubrics/ (docs/rubrics.md).

@@ -4,9 +4,10 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import sqlalchemy as sa
+from annotated_types import Ge, Le
 from sqlalchemy import Engine, MetaData, event
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, SQLModel, create_engine
@@ -20,6 +21,13 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 SQLModel.metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+# The largest id a row can have (PostgreSQL's INTEGER). An id above it, in a path, a query
+# or a JSON body, names no row: refused as a 404 or a 400 naming the field, before any query
+# (SQLite cannot even bind an integer above 2**63).
+MAX_ID = 2**31 - 1
+RowId = Annotated[int, Ge(1), Le(MAX_ID)]
 
 
 def utcnow() -> datetime:

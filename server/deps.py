@@ -10,6 +10,7 @@ from server.accounts import service as accounts_service
 from server.accounts.models import Role
 from server.accounts.service import AdminScope, Viewer
 from server.config import Settings
+from server.db import RowId
 from server.roster import service as roster_service
 from server.roster.models import School
 from server.security import SESSION_COOKIE
@@ -103,7 +104,7 @@ AdminScopeDep = Annotated[AdminScope, Depends(get_admin_scope)]
 DistrictAdminScopeDep = Annotated[AdminScope, Depends(get_district_admin_scope)]
 
 
-def get_school(school_id: int, session: SessionDep) -> School:
+def get_school(school_id: RowId, session: SessionDep) -> School:
     """The school named in the path, or 404. Each route keeps its own rule of who may see it,
     and lists the viewer before the school so that a signed-out visitor is sent to sign in."""
     school = roster_service.get_school(session=session, school_id=school_id)

@@ -4,14 +4,33 @@ Routes read a form as a model of plain strings (so nothing fails before we can a
 the form again), then validate it here against the domain's *Create/*Update model.
 """
 
+import re
 from collections.abc import Mapping
 from typing import Any, Protocol, TypeVar
 
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
+from server.db import MAX_ID
+
 M = TypeVar("M", bound=BaseModel)
 FormErrors = dict[str, str]
+_INT = re.compile(r"-?[0-9]{1,19}")
+
+
+def parse_int(text: str, *, low: int = -MAX_ID, high: int = MAX_ID) -> int | None:
+    """An integer typed or sent as text, within low..high; else None. ASCII digits only:
+    str.isdigit() also takes '¹', which int() then refuses."""
+    text = text.strip()
+    if not _INT.fullmatch(text):
+        return None
+    value = int(text)
+    return value if low <= value <= high else None
+
+
+def parse_row_id(text: str) -> int | None:
+    """A row id from a form or a query: 1..MAX_ID, else None."""
+    return parse_int(text, low=1)
 
 
 class FieldError(Protocol):

@@ -69,13 +69,16 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _bad_request(request: Request, exc: RequestValidationError) -> Response:
+        errors = exc.errors()
         problems = "; ".join(
             f"{'.'.join(str(p) for p in err['loc'][1:]) or 'request'}: {err['msg']}"
-            for err in exc.errors()
+            for err in errors
         )
-        # The JSON API answers a malformed request with 400, naming the field.
-        status = 400 if _wants_json(request) else 422
-        return _error_page(request, status, "Check the request", problems)
+        # An id in the path that is no id (a word, zero, beyond any row) names nothing: 404.
+        # Anything else malformed is a 400 that names the field.
+        if errors and all(err["loc"][0] == "path" for err in errors):
+            return _error_page(request, 404, "Not found", f"Nothing here has that id ({problems}).")
+        return _error_page(request, 400, "Check the request", problems)
 
 
 @asynccontextmanager
@@ -97,8 +100,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(
         title="Cadence",
         dependencies=[Depends(verify_csrf)],
+        # No public schema or docs: the API is the app's own (docs/sync.md describes it).
         docs_url=None,
         redoc_url=None,
+        openapi_url=None,
         lifespan=lifespan,
     )
     app.state.settings = settings

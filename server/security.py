@@ -94,9 +94,10 @@ def api_request_problem(request: Request) -> str | None:
         if site in ("same-origin", "none"):
             return None
         return f"Sec-Fetch-Site: a {site} request is not accepted"
+    # Scheme and host both: http://host is another origin than https://host.
     origin = request.headers.get("origin")
     host = request.headers.get("host", "")
-    if origin is None or origin.partition("://")[2] != host:
+    if origin is None or origin.lower() != f"{request.url.scheme}://{host}".lower():
         return "Origin: the request must come from this site"
     return None
 

@@ -18,6 +18,8 @@ from server.models import metadata
 from tests.databases import POSTGRES_URL, empty_database, suite_kind
 
 TEST_SECRET = "test-secret-key-4f9a1c7e2b8d6053a1f4c9e7b2d8a6f0"
+# The trust-wall district (`wall` fixture) for tests of who may reach what.
+pytest_plugins = ["tests.wall"]
 
 
 def pytest_report_header() -> list[str]:

@@ -91,6 +91,7 @@ def create_user(
         data=UserCreate(
             email=email or f"person{n}@example.org", name=name or f"Person {n}", password=password
         ),
+        actor=None,
     )
     if role is not None:
         district_id = school.district_id if school else (district.id if district else None)
@@ -101,6 +102,7 @@ def create_user(
             role=role,
             district_id=district_id,
             school_id=school.id if school else None,
+            actor=None,
         )
     return user
 
@@ -138,7 +140,7 @@ def create_assignment(
         start_date=start or year.start_date,
         end_date=end,
     )
-    return roster_service.create_assignment(session=session, data=data)
+    return roster_service.create_assignment(session=session, data=data, actor=None)
 
 
 def create_rubric_version(session: Session, name: str = "talk") -> RubricVersion:

@@ -57,6 +57,11 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("POST", "/login"): set(ROLES),
     ("POST", "/logout"): set(ROLES),
     ("GET", "/no-role"): set(ROLES),
+    ("GET", "/account"): SIGNED_IN,
+    ("POST", "/account/password"): SIGNED_IN,
+    # A one-time link is its own key: anyone may try one (a made-up token opens nothing).
+    ("GET", "/invitations/{token}"): set(ROLES),
+    ("POST", "/invitations/{token}"): set(ROLES),
     ("GET", "/caseload"): {COACH},
     ("GET", "/my-coaching"): {TEACHER},
     ("GET", "/school"): ANY_ADMIN,
@@ -80,6 +85,7 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("POST", "/admin/people/{user_id}/edit"): SCHOOL_ADMINS,
     ("POST", "/admin/people/{user_id}/roles"): SCHOOL_ADMINS,
     ("POST", "/admin/people/{user_id}/roles/{membership_id}/delete"): SCHOOL_ADMINS,
+    ("POST", "/admin/people/{user_id}/invite"): SCHOOL_ADMINS,
     ("GET", "/admin/assignments"): ANY_ADMIN,
     ("GET", "/admin/assignments/new"): ANY_ADMIN,
     ("POST", "/admin/assignments/new"): ANY_ADMIN,
@@ -251,6 +257,7 @@ def build_world(session: Session, settings: Settings) -> World:
         "check_in_id": check_in.id,
         "commitment_id": commitment.id,
         "rubric_id": "iqa-math",
+        "token": "not-a-real-token",
         "version": "2026.1",
     }
     return World(ids={k: v for k, v in ids.items() if v is not None}, emails=emails)

@@ -35,3 +35,16 @@ def test_environment_variables_are_read(tmp_path: Path, monkeypatch: pytest.Monk
     assert settings.database_url == "postgresql+psycopg://u@h/db"
     assert settings.cookie_secure == "always"
     assert not settings.is_sqlite
+
+
+def test_cadence_prefixed_variables_are_read_and_win_over_plain_ones(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CADENCE_DATABASE_URL", "postgresql+psycopg://prefixed@h/db")
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://plain@h/db")
+    monkeypatch.setenv("CADENCE_LOGIN_MAX_FAILURES", "9")
+    monkeypatch.setenv("CADENCE_RUBRIC_DIRS", "/a,/b")
+    settings = Settings(var_dir=tmp_path)
+    assert settings.database_url == "postgresql+psycopg://prefixed@h/db"
+    assert settings.login_max_failures == 9
+    assert [str(p) for p in settings.rubric_dirs] == ["/a", "/b"]

@@ -1,4 +1,4 @@
-"""Accounts tables: User, Membership, LoginSession, LoginAttempt."""
+"""Accounts tables: User, Membership, LoginSession, LoginAttempt, PasswordLink."""
 
 from datetime import datetime
 from enum import StrEnum
@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from pydantic import EmailStr, field_validator
 from sqlmodel import Field, SQLModel
 
-from server.db import str_enum, utcnow
+from server.db import MAX_ID, str_enum, utcnow
 
 
 class Role(StrEnum):
@@ -55,6 +55,10 @@ class UserCreate(UserBase):
     password: str | None = Field(default=None, min_length=10, max_length=200)
 
 
+class InviteCreate(UserBase):
+    """A new account made by someone else: it gets no password, only an invitation."""
+
+
 class UserUpdate(UserBase):
     is_active: bool = True
 
@@ -85,7 +89,7 @@ class MembershipCreate(SQLModel):
     """A role to give: school_id is required for every role but district_admin."""
 
     role: Role
-    school_id: int | None = None
+    school_id: int | None = Field(default=None, ge=1, le=MAX_ID)
 
 
 class LoginSession(SQLModel, table=True):
@@ -100,12 +104,35 @@ class LoginSession(SQLModel, table=True):
 
 
 class LoginAttempt(SQLModel, table=True):
-    """One login try, kept to throttle guessing per email address."""
+    """One login try, kept to throttle guessing per email address, per network address and
+    per known device. A try is written before its password is checked (succeeded False until
+    it is), so concurrent tries all count; one refused by the throttle is marked throttled and
+    not counted again."""
 
     __tablename__ = "login_attempt"
-    __table_args__ = (sa.Index("ix_login_attempt_email_at", "email", "at"),)
+    __table_args__ = (
+        sa.Index("ix_login_attempt_email_at", "email", "at"),
+        sa.Index("ix_login_attempt_ip_at", "ip", "at"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     email: str = Field(max_length=320)
     succeeded: bool
     ip: str | None = Field(default=None, max_length=64)
+    # The known device's id (from its signed cookie) when the try came from one.
+    device: str | None = Field(default=None, max_length=64)
+    throttled: bool = False
     at: datetime = Field(default_factory=utcnow)
+
+
+class PasswordLink(SQLModel, table=True):
+    """A one-time link that lets a person set their own password: the invitation to a new
+    account. Only the token's hash is stored; it works once, until expires_at."""
+
+    __tablename__ = "password_link"
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    created_by: int | None = Field(default=None, foreign_key="user.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    used_at: datetime | None = None

@@ -1,27 +1,38 @@
-"""Accounts: users, memberships, authentication, sessions, throttling."""
+"""Accounts: users, memberships, who may manage whom, passwords. Sign-in, sessions and
+throttling are in signin.py, one-time password links in invitations.py; both are
+re-exported here."""
 
-import hashlib
-import secrets
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date
 
 from argon2 import PasswordHasher
 from sqlmodel import Session, col, delete, func, or_, select
 
+from server.accounts import policy
 from server.accounts.models import (
     ROLE_PRIORITY,
-    LoginAttempt,
     LoginSession,
     Membership,
+    PasswordLink,
     Role,
     User,
     UserCreate,
     UserUpdate,
 )
 from server.accounts.passwords import hash_password, hasher, verify_password
+
+# Re-exported: callers sign in through the accounts service.
+from server.accounts.signin import LoginThrottled as LoginThrottled
+from server.accounts.signin import authenticate as authenticate
+from server.accounts.signin import end_session as end_session
+from server.accounts.signin import normalize_email as normalize_email
+from server.accounts.signin import start_session as start_session
+from server.accounts.signin import user_for_token as user_for_token
+from server.audit import service as audit_service
+from server.audit.service import Actor
 from server.config import Settings
-from server.db import utcnow
 from server.roster.models import School, Teacher
+from server.sync.models import ApiToken
 
 MIN_PASSWORD_LENGTH = 10
 
@@ -33,14 +44,6 @@ class AccountError(ValueError):
         super().__init__(f"{field_name}: {message}")
         self.field = field_name
         self.message = message
-
-
-class LoginThrottled(Exception):
-    """Too many failed logins for one email address."""
-
-    def __init__(self, minutes: int) -> None:
-        super().__init__(f"Too many failed sign-in attempts. Try again in {minutes} minutes.")
-        self.minutes = minutes
 
 
 @dataclass(frozen=True)
@@ -101,16 +104,12 @@ class Viewer:
         return None
 
 
-# Roles a principal may give or take away, at their own school only.
-PRINCIPAL_GRANTABLE = (Role.coach, Role.teacher)
-
-
 @dataclass(frozen=True)
 class AdminScope:
     """The part of the roster an admin page may show and change.
 
     A district admin manages the whole district (school_ids is None); a principal only the
-    schools they lead, and there only coach and teacher roles.
+    schools they lead, and there only the roles policy.PRINCIPAL_GRANTABLE names.
     """
 
     viewer: Viewer
@@ -133,14 +132,17 @@ class AdminScope:
 
     @property
     def grantable_roles(self) -> list[Role]:
-        return list(Role) if self.is_district_admin else list(PRINCIPAL_GRANTABLE)
+        return policy.grantable_roles(district_admin=self.is_district_admin)
 
     def can_manage_membership(self, membership: Membership) -> bool:
         if membership.district_id != self.district_id:
             return False
         if self.school_ids is None:
             return True
-        return membership.role in PRINCIPAL_GRANTABLE and membership.school_id in self.school_ids
+        return (
+            membership.role in policy.PRINCIPAL_GRANTABLE
+            and membership.school_id in self.school_ids
+        )
 
     def can_see_person(self, memberships: list[Membership]) -> bool:
         """Principals see people holding a role at their school; district admins everyone in
@@ -156,13 +158,14 @@ class AdminScope:
             return True
         return bool(memberships) and all(self.can_manage_membership(m) for m in memberships)
 
+    def can_change_email(self, user: User) -> bool:
+        """Only a district admin changes someone else's email: it is where that person's
+        one-time sign-in links go, so whoever could change it could take the account over."""
+        return self.school_ids is None or user.id == self.viewer.id
+
 
 def _hasher(settings: Settings) -> PasswordHasher:
     return hasher(settings.argon2_time_cost, settings.argon2_memory_kib)
-
-
-def normalize_email(email: str) -> str:
-    return email.strip().lower()
 
 
 def get_user_by_email(*, session: Session, email: str) -> User | None:
@@ -183,7 +186,16 @@ def check_password_strength(password: str) -> None:
         raise AccountError("password", f"must be at least {MIN_PASSWORD_LENGTH} characters")
 
 
-def create_user(*, session: Session, settings: Settings, data: UserCreate) -> User:
+def _account_values(user: User) -> dict[str, object]:
+    return {"name": user.name, "email": user.email, "is_active": user.is_active}
+
+
+def create_user(
+    *, session: Session, settings: Settings, data: UserCreate, actor: Actor | None
+) -> User:
+    """A new account. Only the command line and the demo give it a password: on the pages
+    nobody chooses another person's password (they get an invitation, invitations.py).
+    `actor` None writes no audit event (the demo and the tests' factories)."""
     if get_user_by_email(session=session, email=data.email) is not None:
         raise AccountError("email", f"{data.email} already has an account")
     user = User(email=normalize_email(data.email), name=data.name.strip())
@@ -192,21 +204,73 @@ def create_user(*, session: Session, settings: Settings, data: UserCreate) -> Us
         user.password_hash = hash_password(data.password, ph=_hasher(settings))
     session.add(user)
     session.flush()
+    if actor is not None:
+        audit_service.record_change(
+            session=session, actor=actor, action="account", entity="user", entity_id=user.id,
+            change="created", after={**_account_values(user), "password": bool(data.password)},
+        )  # fmt: skip
     return user
 
 
-def set_password(*, session: Session, settings: Settings, user: User, password: str) -> None:
+def revoke_links(*, session: Session, user: User) -> None:
+    """Delete the account's unused one-time password links (invitations.py makes them)."""
+    session.exec(
+        delete(PasswordLink).where(
+            col(PasswordLink.user_id) == user.id, col(PasswordLink.used_at).is_(None)
+        )
+    )
+
+
+def revoke_access(*, session: Session, user: User) -> None:
+    """End every session and bearer token of the user (a lost tablet stays signed out)."""
+    session.exec(delete(LoginSession).where(col(LoginSession.user_id) == user.id))
+    session.exec(delete(ApiToken).where(col(ApiToken.user_id) == user.id))
+
+
+def set_password(
+    *, session: Session, settings: Settings, user: User, password: str, actor: Actor | None
+) -> None:
+    """A new password ends every existing session and token of the account."""
     check_password_strength(password)
+    had_password = user.password_hash is not None
     user.password_hash = hash_password(password, ph=_hasher(settings))
     session.add(user)
-    # A new password ends every existing session (a lost tablet stays signed out).
-    session.exec(delete(LoginSession).where(col(LoginSession.user_id) == user.id))
+    revoke_access(session=session, user=user)
+    if actor is not None:
+        audit_service.record_change(
+            session=session, actor=actor, action="password", entity="user", entity_id=user.id,
+            change="changed" if had_password else "set",
+        )  # fmt: skip
+
+
+def change_own_password(
+    *, session: Session, settings: Settings, user: User, current: str, new: str
+) -> None:
+    """The account page's change: the current password first, then the new one twice checked
+    by the form. Every session and token ends; the caller starts a fresh session."""
+    if not verify_password(user.password_hash, current, ph=_hasher(settings)):
+        raise AccountError("current_password", "that is not your current password")
+    if current == new:
+        raise AccountError("new_password", "choose a password different from the current one")
+    set_password(
+        session=session, settings=settings, user=user, password=new,
+        actor=Actor(user_id=user.id, via="account page"),
+    )  # fmt: skip
 
 
 def add_membership(
-    *, session: Session, user: User, role: Role, district_id: int, school_id: int | None
+    *,
+    session: Session,
+    user: User,
+    role: Role,
+    district_id: int,
+    school_id: int | None,
+    actor: Actor | None,
+    today: date | None = None,
 ) -> Membership:
-    """Give a user a role; a teacher role also links (or creates) their roster entry."""
+    """Give a user a role; a teacher role also links (or creates) their roster entry.
+    policy.role_grant_problem refuses a role given to oneself and a principal who would
+    coach at their own school. `actor` None writes no audit event (demo, factories)."""
     if role == Role.district_admin:
         school_id = None
     elif school_id is None:
@@ -226,6 +290,12 @@ def add_membership(
     if existing is not None:
         return existing
     assert user.id is not None
+    problem = policy.role_grant_problem(
+        session=session, actor_id=actor.user_id if actor else None, user_id=user.id, role=role,
+        school_id=school_id, today=today or date.today(),
+    )  # fmt: skip
+    if problem:
+        raise AccountError("role", problem)
     membership = Membership(
         user_id=user.id, role=role, district_id=district_id, school_id=school_id
     )
@@ -235,7 +305,16 @@ def add_membership(
             session=session, user=user, district_id=district_id, school_id=school_id
         )
     session.flush()
+    if actor is not None:
+        audit_service.record_change(
+            session=session, actor=actor, action="role", entity="user", entity_id=user.id,
+            change="added", after=membership_values(membership),
+        )  # fmt: skip
     return membership
+
+
+def membership_values(membership: Membership) -> dict[str, object]:
+    return {"role": membership.role.value, "school_id": membership.school_id}
 
 
 def link_teacher_record(
@@ -260,11 +339,10 @@ def link_teacher_record(
     return teacher
 
 
-def remove_membership(
-    *, session: Session, membership: Membership, actor_id: int | None = None
-) -> None:
-    """Take a role away. `actor_id` (who asks) may not remove their own last district admin
-    role: that would lock the district out of its admin pages."""
+def remove_membership(*, session: Session, membership: Membership, actor: Actor) -> None:
+    """Take a role away. Nobody may remove their own last district admin role: that would
+    lock the district out of its admin pages."""
+    actor_id = actor.user_id
     if (
         actor_id is not None
         and membership.user_id == actor_id
@@ -281,88 +359,12 @@ def remove_membership(
                 "you cannot remove your own last district admin role; "
                 "ask another district admin to do it",
             )
+    audit_service.record_change(
+        session=session, actor=actor, action="role", entity="user",
+        entity_id=membership.user_id, change="removed", before=membership_values(membership),
+    )  # fmt: skip
     session.delete(membership)
     session.flush()
-
-
-def _recent_failures(*, session: Session, settings: Settings, email: str) -> int:
-    since = utcnow() - timedelta(minutes=settings.login_window_minutes)
-    last_success = session.exec(
-        select(func.max(LoginAttempt.at)).where(
-            LoginAttempt.email == email, col(LoginAttempt.succeeded).is_(True)
-        )
-    ).one()
-    if last_success is not None and last_success > since:
-        since = last_success
-    return session.exec(
-        select(func.count())
-        .select_from(LoginAttempt)
-        .where(
-            LoginAttempt.email == email,
-            col(LoginAttempt.succeeded).is_(False),
-            col(LoginAttempt.at) > since,
-        )
-    ).one()
-
-
-def authenticate(
-    *, session: Session, settings: Settings, email: str, password: str, ip: str | None = None
-) -> User | None:
-    """Check a login; None on any failure. Raises LoginThrottled after too many failures.
-
-    The same answer and the same work whether or not the email exists, so a caller cannot
-    learn which addresses have accounts.
-    """
-    email = normalize_email(email)
-    if (
-        _recent_failures(session=session, settings=settings, email=email)
-        >= settings.login_max_failures
-    ):
-        raise LoginThrottled(settings.login_window_minutes)
-    user = get_user_by_email(session=session, email=email)
-    ok = verify_password(user.password_hash if user else None, password, ph=_hasher(settings))
-    ok = ok and user is not None and user.is_active
-    session.add(LoginAttempt(email=email, succeeded=ok, ip=ip))
-    session.commit()
-    return user if ok else None
-
-
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def start_session(*, session: Session, settings: Settings, user: User) -> str:
-    """Create a login session and return the cookie token (only its hash is stored)."""
-    token = secrets.token_urlsafe(32)
-    assert user.id is not None
-    now = utcnow()
-    # Housekeeping on sign-in: expired sessions and day-old attempts only take up space.
-    session.exec(delete(LoginSession).where(col(LoginSession.expires_at) <= now))
-    session.exec(delete(LoginAttempt).where(col(LoginAttempt.at) < now - timedelta(days=1)))
-    session.add(
-        LoginSession(
-            token_hash=_token_hash(token),
-            user_id=user.id,
-            expires_at=utcnow() + timedelta(days=settings.session_days),
-        )
-    )
-    session.commit()
-    return token
-
-
-def user_for_token(*, session: Session, token: str) -> User | None:
-    row = session.exec(
-        select(LoginSession).where(LoginSession.token_hash == _token_hash(token))
-    ).first()
-    if row is None or row.expires_at <= utcnow():
-        return None
-    user = session.get(User, row.user_id)
-    return user if user is not None and user.is_active else None
-
-
-def end_session(*, session: Session, token: str) -> None:
-    session.exec(delete(LoginSession).where(col(LoginSession.token_hash) == _token_hash(token)))
-    session.commit()
 
 
 def list_users(
@@ -380,19 +382,35 @@ def get_user(*, session: Session, user_id: int) -> User | None:
 
 
 def update_user(
-    *, session: Session, user: User, data: UserUpdate, actor_id: int | None = None
+    *, session: Session, user: User, data: UserUpdate, actor: Actor, may_change_email: bool
 ) -> User:
-    """Change name, email and active; `actor_id` (who asks) may not deactivate themselves."""
+    """Change name, email and active; nobody deactivates themselves. A new email ends the
+    account's unused one-time links (they went to the old address)."""
     email = normalize_email(data.email)
+    if email != user.email and not may_change_email:
+        raise AccountError("email", "only a district admin can change someone else's email address")
     clash = get_user_by_email(session=session, email=email)
     if clash is not None and clash.id != user.id:
         raise AccountError("email", f"{email} already has an account")
-    if actor_id is not None and user.id == actor_id and not data.is_active:
+    if actor.user_id is not None and user.id == actor.user_id and not data.is_active:
         raise AccountError("is_active", "you cannot deactivate your own account")
+    before = _account_values(user)
     user.email = email
     user.name = data.name.strip()
     user.is_active = data.is_active
     session.add(user)
+    after = _account_values(user)
+    if before != after:
+        if before["email"] != email:
+            revoke_links(session=session, user=user)
+        if not user.is_active:
+            revoke_access(session=session, user=user)
+        changed = [k for k in before if before[k] != after[k]]
+        audit_service.record_change(
+            session=session, actor=actor, action="account", entity="user", entity_id=user.id,
+            change="updated", before={k: before[k] for k in changed},
+            after={k: after[k] for k in changed},
+        )  # fmt: skip
     session.flush()
     return user
 

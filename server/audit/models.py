@@ -10,13 +10,15 @@ from server.db import utcnow
 
 
 class AuditEvent(SQLModel, table=True):
-    """Who (user_id) did what (action: "read", "sync_read", "export") to which record
-    (entity, entity_id), when (at); detail says how (the page or function, counts)."""
+    """Who (user_id; None for the command line) did what (action: "read", "sync_read",
+    "export", or a change: "account", "role", "password", "assignment") to which record
+    (entity, entity_id), when (at); detail says how (the page or function, counts, or a
+    change's before and after)."""
 
     __tablename__ = "audit_event"
     __table_args__ = (sa.Index("ix_audit_event_entity", "entity", "entity_id"),)
     id: int | None = Field(default=None, primary_key=True)
-    user_id: int = Field(foreign_key="user.id", index=True)
+    user_id: int | None = Field(default=None, foreign_key="user.id", index=True)
     action: str = Field(max_length=40)
     entity: str = Field(max_length=40)
     entity_id: str = Field(max_length=100)

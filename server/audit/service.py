@@ -1,6 +1,8 @@
-"""The audit log: write an event for every read or export of coaching content, and list
-them. `record` adds the row to the caller's transaction (the caller commits)."""
+"""The audit log: write an event for every read or export of coaching content and for every
+change of access (accounts, roles, assignments, passwords), and list them. `record` and
+`record_change` add the row to the caller's transaction (the caller commits)."""
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -9,11 +11,26 @@ from sqlmodel import Session, col, select
 from server.audit.models import AuditEvent
 from server.db import utcnow
 
+# The kinds of change, as audit actions (entity "user" or "assignment").
+CHANGE_ACTIONS = ("account", "role", "password", "assignment")
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who makes a change and through what: a person on a page (user_id), or the command line
+    and the roster import run by an operator (user_id None)."""
+
+    user_id: int | None
+    via: str
+
+
+COMMAND_LINE = Actor(user_id=None, via="command line")
+
 
 def record(
     *,
     session: Session,
-    user_id: int,
+    user_id: int | None,
     action: str,
     entity: str,
     entity_id: object,
@@ -27,6 +44,27 @@ def record(
     )  # fmt: skip
     session.add(event)
     return event
+
+
+def record_change(
+    *,
+    session: Session,
+    actor: Actor,
+    action: str,
+    entity: str,
+    entity_id: object,
+    change: str,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """A change of access: who (actor), what (action, the record, `change`: "created",
+    "updated", "added", "removed", "invited", "set"...), and the values before and after."""
+    assert action in CHANGE_ACTIONS, action
+    detail = {"change": change, "via": actor.via, "before": before, "after": after}
+    return record(
+        session=session, user_id=actor.user_id, action=action, entity=entity,
+        entity_id=entity_id, detail=detail,
+    )  # fmt: skip
 
 
 def list_events(

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from pydantic import field_validator
 from sqlmodel import Field, SQLModel
 
-from server.db import str_enum, utcnow
+from server.db import RowId, str_enum, utcnow
 
 GOAL_MAX = 1000
 EVIDENCE_PLAN_MAX = 2000
@@ -106,7 +106,7 @@ class CoachingCycle(CycleBase, table=True):
 
 
 class CycleCreate(CycleBase):
-    teacher_id: int
+    teacher_id: RowId
     end_date: date | None = None  # default: start_date + 42 days
 
     _goal = field_validator("goal", mode="before")(_required_text)

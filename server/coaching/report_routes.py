@@ -15,7 +15,7 @@ from server.accounts.models import Role
 from server.accounts.service import AdminScope
 from server.coaching import reports
 from server.deps import DistrictAdminScopeDep, Forbidden, SchoolDep, SessionDep, ViewerDep
-from server.forms import ExportConfirmForm, FormErrors
+from server.forms import ExportConfirmForm, FormErrors, parse_row_id
 from server.roster.admin_common import render_admin
 from server.templating import render
 
@@ -26,8 +26,20 @@ ENTITY_LABELS = {
     "check_in": "Check-in",
     "commitment": "Commitment",
     "district": "District",
+    "user": "Person",
+    "teacher": "Roster teacher",
+    "assignment": "Coach assignment",
 }
-ACTION_LABELS = {"read": "Read", "sync_read": "Synced to a device", "export": "Export"}
+ACTION_LABELS = {
+    "read": "Read",
+    "sync_read": "Synced to a device",
+    "export": "Export",
+    "changes": "Any change of access",
+    "account": "Account changed",
+    "role": "Role changed",
+    "password": "Password or invitation",
+    "assignment": "Assignment changed",
+}
 # How a "read" happened (its detail's "via": the function that read).
 WAYS = {
     "get_cycle_for": "the cycle page",
@@ -138,10 +150,11 @@ def _parse_filter(form: AuditFilter, people: dict[int, Any]) -> tuple[dict[str, 
     if form.entity_id.strip():
         found["entity_id"] = form.entity_id.strip()
     if form.user_id:
-        if not form.user_id.isdigit() or int(form.user_id) not in people:
+        user_id = parse_row_id(form.user_id)
+        if user_id is None or user_id not in people:
             errors["user_id"] = "Choose one from the list."
         else:
-            found["user_id"] = int(form.user_id)
+            found["user_id"] = user_id
     since, until = _day(form.since), _day(form.until)
     if form.since and since is None:
         errors["since"] = "Enter a date (YYYY-MM-DD)."

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlmodel import Session, col, or_, select
+import sqlalchemy as sa
+from sqlmodel import Session, and_, col, or_, select
 
 from server.accounts.models import Membership, Role, User
 from server.accounts.service import Viewer
@@ -315,14 +316,15 @@ def export_csv(*, rows: list[dict[str, str]]) -> str:
     return out.getvalue()
 
 
-AUDIT_ACTIONS = ("read", "sync_read", "export")
-AUDIT_ENTITIES = ("cycle", "check_in", "commitment", "district")
+# "changes" stands for every change of access (audit_service.CHANGE_ACTIONS).
+AUDIT_ACTIONS = ("read", "sync_read", "export", "changes", *audit_service.CHANGE_ACTIONS)
+AUDIT_ENTITIES = ("cycle", "check_in", "commitment", "district", "user", "teacher", "assignment")
 
 
 @dataclass(frozen=True)
 class AuditRow:
     event: AuditEvent
-    user: User  # who
+    user: User | None  # who; None for the command line
 
 
 def audit_log(
@@ -346,13 +348,22 @@ def audit_log(
         raise PermissionDenied("Only a district admin of this district can read its audit log.")
     in_district = select(Membership.user_id).where(Membership.district_id == district_id)
     with_a_role = select(Membership.user_id)
+    # The command line's changes (no person) show where they touched someone of the district.
+    about_the_district = select(sa.cast(Membership.user_id, sa.String)).where(
+        Membership.district_id == district_id
+    )
     query = (
         select(AuditEvent, User)
-        .join(User, col(User.id) == AuditEvent.user_id)
+        .outerjoin(User, col(User.id) == AuditEvent.user_id)
         .where(
             or_(
                 col(AuditEvent.user_id).in_(in_district),
                 col(AuditEvent.user_id).not_in(with_a_role),
+                and_(
+                    col(AuditEvent.user_id).is_(None),
+                    AuditEvent.entity == "user",
+                    col(AuditEvent.entity_id).in_(about_the_district),
+                ),
             )
         )
     )
@@ -362,7 +373,9 @@ def audit_log(
         query = query.where(AuditEvent.entity_id == entity_id)
     if user_id is not None:
         query = query.where(AuditEvent.user_id == user_id)
-    if action is not None:
+    if action == "changes":
+        query = query.where(col(AuditEvent.action).in_(audit_service.CHANGE_ACTIONS))
+    elif action is not None:
         query = query.where(AuditEvent.action == action)
     if since is not None:
         query = query.where(col(AuditEvent.at) >= since)

@@ -19,7 +19,7 @@ from server.coaching import access, service
 from server.coaching.models import CoachingCycle, CycleUpdate
 from server.coaching.operations import CoachingOperation
 from server.deps import Forbidden
-from server.forms import errors_from_validation
+from server.forms import errors_from_validation, parse_int
 from server.observations.operations import ConflictError, NotFound, OperationError, PermissionDenied
 from server.templating import is_htmx, render
 
@@ -56,8 +56,7 @@ class FormState:
 
 
 def int_or_none(text: str) -> int | None:
-    text = text.strip()
-    return int(text) if text.isdigit() else None
+    return parse_int(text, low=0)
 
 
 def refused(exc: Exception) -> NoReturn:

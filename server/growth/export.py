@@ -4,6 +4,7 @@ import csv
 import hashlib
 import hmac
 import io
+from collections import Counter
 from datetime import UTC
 
 from sqlalchemy import select
@@ -13,6 +14,7 @@ from server.accounts.models import Role
 from server.accounts.service import Viewer
 from server.audit import service as audit_service
 from server.growth.queries import RV, O, S, T, observer_roles
+from server.growth.stats import MIN_TEACHERS
 from server.roster.models import School, SchoolYear
 
 # --- The district admin's score export --------------------------------------------------------
@@ -31,19 +33,49 @@ EXPORT_COLUMNS = (
 )
 
 
+SUPPRESSED = "suppressed"
+
+
 def pseudonym(*, secret: str, teacher_id: int) -> str:
     """A stable id for a teacher that cannot be turned back into theirs without the app's
-    secret: HMAC-SHA256 of the id, first 16 hex digits."""
+    secret (SECRET_KEY): HMAC-SHA256 of the id, first 16 hex digits. A new key gives every
+    teacher a new pseudonym, so exports made under different keys cannot be joined."""
     digest = hmac.new(secret.encode(), f"cadence-teacher:{teacher_id}".encode(), hashlib.sha256)
     return "t-" + digest.hexdigest()[:16]
+
+
+def suppress_small_groups(
+    groups: dict[int, tuple[str, str]], minimum: int = MIN_TEACHERS
+) -> dict[int, tuple[str, str]]:
+    """Each teacher's (school, cohort) as the export may show it: a cohort is shown only
+    where at least `minimum` teachers of the export share that school and cohort, and a school
+    only where at least `minimum` share it with what is shown of the cohort; else "suppressed".
+    So no pseudonym sits in a shown group of fewer than `minimum` teachers."""
+
+    def sizes(shown: dict[int, tuple[str, str]]) -> Counter[tuple[str, str]]:
+        return Counter(shown.values())
+
+    shown = dict(groups)
+    counts = sizes(shown)
+    shown = {
+        t: (school, cohort if counts[(school, cohort)] >= minimum else SUPPRESSED)
+        for t, (school, cohort) in shown.items()
+    }
+    counts = sizes(shown)
+    return {
+        t: (school, cohort) if counts[(school, cohort)] >= minimum else (SUPPRESSED, SUPPRESSED)
+        for t, (school, cohort) in shown.items()
+    }
 
 
 def export_scores(
     *, session: Session, viewer: Viewer, district_id: int, secret: str
 ) -> list[dict[str, str]]:
     """One row per score of a finalized observation in the district (items separately,
-    "not observed" left out), columns EXPORT_COLUMNS, teachers pseudonymous. Only a district
-    admin of the district (PermissionError); one audited "export" event, committed first."""
+    "not observed" left out), columns EXPORT_COLUMNS, teachers pseudonymous, school and
+    cohort suppressed for groups of fewer than MIN_TEACHERS (suppress_small_groups). Only a
+    district admin of the district (PermissionError); one audited "export" event, committed
+    first."""
     if district_id not in viewer.district_ids(Role.district_admin):
         raise PermissionError("Only a district admin of this district can export scores.")
     query = (
@@ -65,14 +97,16 @@ def export_scores(
     rows = session.execute(query).all()
     roles = observer_roles(session=session, user_ids={r[9] for r in rows}, district_id=district_id)
     names: dict[int, str] = {}
+    shown = suppress_small_groups({r[0]: (r[1], r[2] or "") for r in rows})
     out = []
-    for teacher_id, school, cohort, rubric_id, version, dim, item, value, at, observer in rows:
+    for teacher_id, _school, _cohort, rubric_id, version, dim, item, value, at, observer in rows:
         if teacher_id not in names:
             names[teacher_id] = pseudonym(secret=secret, teacher_id=teacher_id)
         stamp = at if at.tzinfo else at.replace(tzinfo=UTC)
+        school, cohort = shown[teacher_id]
         out.append(
             {
-                "teacher": names[teacher_id], "school": school, "cohort": cohort or "",
+                "teacher": names[teacher_id], "school": school, "cohort": cohort,
                 "rubric_id": rubric_id, "rubric_version": version, "dimension": dim,
                 "item": item, "value": str(value),
                 "observed_at": stamp.astimezone(UTC).isoformat(timespec="seconds"),

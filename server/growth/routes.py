@@ -11,6 +11,7 @@ from pydantic import BaseModel
 
 from server.accounts.models import Role
 from server.audit import service as audit_service
+from server.db import RowId
 from server.deps import (
     DistrictAdminScopeDep,
     Forbidden,
@@ -35,7 +36,7 @@ templates.env.tests["suppressed"] = lambda value: isinstance(value, service.Supp
 templates.env.globals["no_estimate"] = lambda value: isinstance(value, service.NoEstimate)
 
 
-def _teacher(session: SessionDep, teacher_id: int) -> Teacher:
+def _teacher(session: SessionDep, teacher_id: RowId) -> Teacher:
     teacher = roster_service.get_teacher(session=session, teacher_id=teacher_id)
     if teacher is None:
         raise HTTPException(404, "No such teacher.")
@@ -44,7 +45,7 @@ def _teacher(session: SessionDep, teacher_id: int) -> Teacher:
 
 @router.get("/teachers/{teacher_id}/growth")
 def teacher_growth(
-    request: Request, teacher_id: int, session: SessionDep, viewer: ViewerDep
+    request: Request, teacher_id: RowId, session: SessionDep, viewer: ViewerDep
 ) -> Response:
     teacher = _teacher(session, teacher_id)
     today = date.today()
@@ -82,7 +83,7 @@ class ShareForm(BaseModel):
 
 @router.post("/teachers/{teacher_id}/growth/share")
 def share_growth(
-    teacher_id: int,
+    teacher_id: RowId,
     session: SessionDep,
     viewer: ViewerDep,
     form: Annotated[ShareForm, Form()],
@@ -99,7 +100,7 @@ def share_growth(
 
 @router.get("/schools/{school_id}/summary")
 def school_summary(
-    request: Request, school_id: int, session: SessionDep, viewer: PrincipalOrAdminDep,
+    request: Request, school_id: RowId, session: SessionDep, viewer: PrincipalOrAdminDep,
     school: SchoolDep,
 ) -> Response:  # fmt: skip
     if not viewer.can_manage_school(school):

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from pydantic import AwareDatetime, field_validator
 from sqlmodel import Field, SQLModel
 
-from server.db import str_enum, utcnow
+from server.db import RowId, str_enum, utcnow
 
 
 class ObservationStatus(StrEnum):
@@ -71,8 +71,8 @@ class Observation(LessonContextBase, table=True):
 
 class ObservationCreate(LessonContextBase):
     observed_at: AwareDatetime
-    teacher_id: int
-    rubric_version_ids: list[int] = Field(min_length=1, max_length=5)
+    teacher_id: RowId
+    rubric_version_ids: list[RowId] = Field(min_length=1, max_length=5)
 
 
 class ObservationUpdate(SQLModel):

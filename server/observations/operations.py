@@ -11,6 +11,7 @@ from typing import Annotated, Literal, Self
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from server.db import MAX_ID, RowId
 from server.observations.models import Observation, ObservationCreate, ObservationUpdate
 
 
@@ -19,7 +20,7 @@ class Op(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     observation_id: uuid.UUID
-    base_version: int | None = Field(default=None, ge=0)
+    base_version: int | None = Field(default=None, ge=0, le=MAX_ID)
 
 
 class CreateObservation(Op):
@@ -36,7 +37,7 @@ class SetScore(Op):
     """A level (value), or 'not observed'; neither clears the score."""
 
     kind: Literal["set_score"] = "set_score"
-    rubric_version_id: int
+    rubric_version_id: RowId
     dimension_id: str = Field(max_length=80)
     item_id: str = Field(default="", max_length=80)
     value: int | None = None
@@ -51,7 +52,7 @@ class SetScore(Op):
 
 class SetEvidence(Op):
     kind: Literal["set_evidence"] = "set_evidence"
-    rubric_version_id: int
+    rubric_version_id: RowId
     dimension_id: str = Field(max_length=80)
     text: str = Field(max_length=10000)
 
@@ -76,7 +77,7 @@ class SetTally(Op):
     """Set a tally count, or change it by delta (+1 per tap, -1 to undo): deltas always merge."""
 
     kind: Literal["set_tally"] = "set_tally"
-    rubric_version_id: int
+    rubric_version_id: RowId
     tally_id: str = Field(max_length=80)
     category_id: str = Field(max_length=80)
     count: int | None = Field(default=None, ge=0, le=10000)

@@ -11,8 +11,9 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, ValidationError
 
 from server.accounts.service import Viewer
+from server.db import RowId
 from server.deps import CoachDep, Forbidden, SessionDep, ViewerDep
-from server.forms import FormErrors, errors_from_validation
+from server.forms import FormErrors, errors_from_validation, parse_row_id
 from server.observations import service
 from server.observations.models import ObservationCreate
 from server.observations.operations import (
@@ -55,7 +56,7 @@ class ReflectionForm(BaseModel):
     text: str = ""
 
 
-def _coach_teacher(session: SessionDep, viewer: Viewer, teacher_id: int) -> Teacher:
+def _coach_teacher(session: SessionDep, viewer: Viewer, teacher_id: RowId) -> Teacher:
     teacher = roster_service.get_teacher(session=session, teacher_id=teacher_id)
     if teacher is None:
         raise HTTPException(404, "There is no such teacher.")
@@ -66,7 +67,7 @@ def _coach_teacher(session: SessionDep, viewer: Viewer, teacher_id: int) -> Teac
 
 @router.get("/teachers/{teacher_id}")
 def teacher_page(
-    request: Request, teacher_id: int, session: SessionDep, viewer: CoachDep
+    request: Request, teacher_id: RowId, session: SessionDep, viewer: CoachDep
 ) -> Response:
     teacher = _coach_teacher(session, viewer, teacher_id)
     observations = service.list_by_observer(
@@ -115,7 +116,7 @@ def _require_caseload(session: SessionDep, viewer: Viewer, teacher: Teacher) -> 
 
 @router.get("/teachers/{teacher_id}/observations/new")
 def new_observation(
-    request: Request, teacher_id: int, session: SessionDep, viewer: CoachDep
+    request: Request, teacher_id: RowId, session: SessionDep, viewer: CoachDep
 ) -> Response:
     teacher = _coach_teacher(session, viewer, teacher_id)
     _require_caseload(session, viewer, teacher)
@@ -129,7 +130,7 @@ def new_observation(
 
 
 def _parse_new(
-    form: NewObservationForm, teacher_id: int
+    form: NewObservationForm, teacher_id: RowId
 ) -> tuple[ObservationCreate | None, FormErrors]:
     errors: FormErrors = {}
     observed_at = parse_local_datetime(form.observed_at) if form.observed_at.strip() else None
@@ -137,7 +138,7 @@ def _parse_new(
         errors["observed_at"] = "Enter the date and time of the lesson."
     if form.grade and form.grade not in GRADES:
         errors["grade"] = "Choose one from the list."
-    rubric_ids = [int(v) for v in form.rubric_version_ids if v.isdigit()]
+    rubric_ids = [i for i in map(parse_row_id, form.rubric_version_ids) if i is not None]
     if not rubric_ids:
         errors["rubric_version_ids"] = "Choose at least one rubric."
     values = {
@@ -158,7 +159,7 @@ def _parse_new(
 @router.post("/teachers/{teacher_id}/observations/new")
 def create_observation(
     request: Request,
-    teacher_id: int,
+    teacher_id: RowId,
     session: SessionDep,
     viewer: CoachDep,
     form: Annotated[NewObservationForm, Form()],

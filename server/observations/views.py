@@ -12,6 +12,7 @@ from sqlmodel import Session
 
 from server.accounts.service import Viewer
 from server.deps import Forbidden
+from server.forms import parse_row_id
 from server.observations import service
 from server.observations.models import Observation, ObservationRevision
 from server.observations.operations import (
@@ -116,7 +117,8 @@ def describe_revision(sheet: Sheet, rev: ObservationRevision) -> tuple[str, str,
     elif rev.entity == "note":
         what = "Note added"
     elif rev.entity == "tally":
-        rs = sheet.rubric(int(parts[0])) if parts[0].isdigit() else None
+        version_id = parse_row_id(parts[0])
+        rs = sheet.rubric(version_id) if version_id is not None else None
         tally = next((t for t in rs.rubric.tallies if t.id == parts[1]), None) if rs else None
         category = next((c for c in tally.categories if c.id == parts[2]), None) if tally else None
         what = f"Tally: {tally.name} \u2013 {category.label}" if tally and category else rev.field

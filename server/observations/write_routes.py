@@ -12,7 +12,7 @@ from pydantic import BaseModel, ValidationError
 
 from server.accounts.service import Viewer
 from server.deps import SessionDep, ViewerDep
-from server.forms import errors_from_validation
+from server.forms import errors_from_validation, parse_int
 from server.observations import service
 from server.observations.models import Observation, ObservationUpdate
 from server.observations.operations import (
@@ -83,8 +83,7 @@ class ContextForm(BaseModel):
 
 
 def _int(text: str) -> int | None:
-    text = text.strip()
-    return int(text) if text.lstrip("-").isdigit() else None
+    return parse_int(text)
 
 
 def _message(exc: ValidationError) -> str:

@@ -16,6 +16,8 @@ from sqlmodel import Session
 from server.accounts import service as accounts_service
 from server.accounts.models import User
 from server.accounts.service import AdminScope
+from server.audit.service import Actor
+from server.db import RowId
 from server.deps import AdminScopeDep, Forbidden, SessionDep
 from server.forms import FormErrors, field_error, validate
 from server.roster import service as roster_service
@@ -51,7 +53,7 @@ def assignments_page(request: Request, session: SessionDep, scope: AdminScopeDep
     )
 
 
-def _teacher_in_scope(session: Session, scope: AdminScope, teacher_id: int) -> Teacher | None:
+def _teacher_in_scope(session: Session, scope: AdminScope, teacher_id: RowId) -> Teacher | None:
     """The chosen teacher; None when unknown (the service names the field), 403 when theirs
     is another school."""
     teacher = roster_service.get_teacher(session=session, teacher_id=teacher_id)
@@ -64,7 +66,7 @@ def _teacher_in_scope(session: Session, scope: AdminScope, teacher_id: int) -> T
 
 
 def _assignment_in_scope(
-    session: Session, scope: AdminScope, assignment_id: int
+    session: Session, scope: AdminScope, assignment_id: RowId
 ) -> CoachAssignment:
     assignment = roster_service.get_assignment(session=session, assignment_id=assignment_id)
     if assignment is None:
@@ -138,11 +140,14 @@ def _save(
     _teacher_in_scope(session, scope, data.teacher_id)
     if data.coach_id not in {c.id for c in _coach_choices(session, scope, assignment)}:
         return {"coach_id": "Choose a coach from the list."}
+    actor = Actor(user_id=scope.viewer.id, via="admin pages")
     try:
         if assignment is None:
-            roster_service.create_assignment(session=session, data=data)
+            roster_service.create_assignment(session=session, data=data, actor=actor)
         else:
-            roster_service.update_assignment(session=session, assignment=assignment, data=data)
+            roster_service.update_assignment(
+                session=session, assignment=assignment, data=data, actor=actor
+            )
     except RosterError as exc:
         session.rollback()
         return field_error(exc)
@@ -152,7 +157,7 @@ def _save(
 
 @router.get("/admin/assignments/new")
 def new_assignment(
-    request: Request, session: SessionDep, scope: AdminScopeDep, teacher_id: int | None = None
+    request: Request, session: SessionDep, scope: AdminScopeDep, teacher_id: RowId | None = None
 ) -> Response:
     today = date.today()
     year = roster_service.current_school_year(
@@ -189,7 +194,7 @@ def create_assignment(
 
 @router.get("/admin/assignments/{assignment_id}/edit")
 def edit_assignment(
-    request: Request, assignment_id: int, session: SessionDep, scope: AdminScopeDep
+    request: Request, assignment_id: RowId, session: SessionDep, scope: AdminScopeDep
 ) -> Response:
     assignment = _assignment_in_scope(session, scope, assignment_id)
     values = assignment.model_dump(
@@ -201,7 +206,7 @@ def edit_assignment(
 @router.post("/admin/assignments/{assignment_id}/edit")
 def update_assignment(
     request: Request,
-    assignment_id: int,
+    assignment_id: RowId,
     session: SessionDep,
     scope: AdminScopeDep,
     form: Annotated[AssignmentForm, Form()],

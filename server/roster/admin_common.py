@@ -20,6 +20,7 @@ NOTICES = {
     "school-saved": "School saved.",
     "year-created": "School year created.",
     "person-created": "Person created.",
+    "person-invited": "Invitation sent: they choose their own password from a link mailed to them, which works once.",
     "person-saved": "Changes saved.",
     "role-added": "Role added.",
     "role-removed": "Role removed.",

@@ -1,8 +1,10 @@
 """Admin pages for people: who has a login, their roles at which school, roster teachers.
 
 A district admin manages everyone in the district; a principal only people holding a role
-at their school, may give or take away only coach and teacher roles there, and may edit the
-account (name, email, active) only of people whose every role is one they manage.
+at their school, may give or take away only the teacher role there (accounts.policy), and may
+edit the account (name, active) only of people whose every role is one they manage; only a
+district admin changes someone else's email. Nobody chooses another person's password: a new
+account gets a one-time link by mail (accounts.invitations).
 """
 
 from typing import Annotated, Any
@@ -12,11 +14,22 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 from sqlmodel import Session
 
+from server.accounts import invitations
 from server.accounts import service as accounts_service
-from server.accounts.models import Membership, MembershipCreate, Role, User, UserCreate, UserUpdate
+from server.accounts.models import (
+    InviteCreate,
+    Membership,
+    MembershipCreate,
+    Role,
+    User,
+    UserCreate,
+    UserUpdate,
+)
 from server.accounts.service import AccountError, AdminScope
+from server.audit.service import Actor
+from server.db import RowId
 from server.deps import AdminScopeDep, Forbidden, SessionDep, SettingsDep
-from server.forms import FormErrors, field_error, validate
+from server.forms import FormErrors, field_error, parse_row_id, validate
 from server.roster import service as roster_service
 from server.roster.admin_common import (
     check_school_choice,
@@ -35,7 +48,6 @@ RENAME = {"school": "school_id"}
 class NewPersonForm(BaseModel):
     name: str = ""
     email: str = ""
-    password: str = ""
     role: str = ""
     school_id: str = ""
 
@@ -49,6 +61,10 @@ class AccountForm(BaseModel):
 class RoleForm(BaseModel):
     role: str = ""
     school_id: str = ""
+
+
+def _actor(scope: AdminScope) -> Actor:
+    return Actor(user_id=scope.viewer.id, via="admin pages")
 
 
 def _role_options(scope: AdminScope) -> list[tuple[str, str]]:
@@ -66,9 +82,10 @@ def people_page(
 ) -> Response:
     school_filter = scope.school_filter
     if school_id.strip():
-        if not school_id.strip().isdigit():
+        chosen = parse_row_id(school_id)
+        if chosen is None:
             raise HTTPException(404, "No such school.")
-        school = school_in_scope(session=session, scope=scope, school_id=int(school_id))
+        school = school_in_scope(session=session, scope=scope, school_id=chosen)
         assert school.id is not None
         school_filter = {school.id}
     people = accounts_service.list_people(
@@ -101,10 +118,11 @@ def _new_person_form(
     errors: FormErrors | None = None,
 ) -> Response:
     context = {
-        "values": {**values, "password": ""},  # a password is never sent back to the browser
+        "values": values,
         "errors": errors or {},
         "roles": _role_options(scope),
         "schools": school_options(scoped_schools(session=session, scope=scope)),
+        "invitation_days": request.app.state.settings.invitation_days,
     }
     status = 400 if errors else 200
     return render_admin(
@@ -129,7 +147,7 @@ def create_person(
     form: Annotated[NewPersonForm, Form()],
 ) -> Response:
     values = form.model_dump()
-    account, errors = validate(UserCreate, values)
+    account, errors = validate(InviteCreate, values)
     role, role_errors = validate(MembershipCreate, values)
     errors.update(role_errors)
     if role is not None:
@@ -137,21 +155,23 @@ def create_person(
         if role.role != Role.district_admin:
             check_school_choice(session=session, scope=scope, school_id=role.school_id)
     if account is not None and role is not None:
+        actor = _actor(scope)
         try:
-            user = accounts_service.create_user(session=session, settings=settings, data=account)
+            user = accounts_service.create_user(
+                session=session, settings=settings,
+                data=UserCreate(name=account.name, email=account.email), actor=actor,
+            )  # fmt: skip
             accounts_service.add_membership(
-                session=session,
-                user=user,
-                role=role.role,
-                district_id=scope.district_id,
-                school_id=role.school_id,
-            )
+                session=session, user=user, role=role.role, district_id=scope.district_id,
+                school_id=role.school_id, actor=actor,
+            )  # fmt: skip
+            invitations.invite(session=session, settings=settings, user=user, actor=actor)
         except AccountError as exc:
             session.rollback()
             errors = field_error(exc, RENAME)
         else:
             session.commit()
-            return saved(f"/admin/people/{user.id}/edit", "person-created")
+            return saved(f"/admin/people/{user.id}/edit", "person-invited")
     return _new_person_form(request, session, scope, values, errors)
 
 
@@ -159,7 +179,7 @@ def create_person(
 
 
 def _person_in_scope(
-    *, session: Session, scope: AdminScope, user_id: int
+    *, session: Session, scope: AdminScope, user_id: RowId
 ) -> tuple[User, list[Membership]]:
     user = accounts_service.get_user(session=session, user_id=user_id)
     if user is None:
@@ -196,6 +216,8 @@ def _person_page(
         "manageable": {m.id for m in shown if scope.can_manage_membership(m)},
         "school_names": {s.id: s.name for s in schools},
         "can_edit_account": scope.can_edit_account(user, memberships),
+        "can_change_email": scope.can_change_email(user),
+        "invitation": invitations.pending_link(session=session, user=user),
         "teacher": teacher if teacher_school and scope.covers_school(teacher_school) else None,
         "values": values or {"name": user.name, "email": user.email, "is_active": user.is_active},
         "errors": errors or {},
@@ -212,7 +234,7 @@ def _person_page(
 
 @router.get("/admin/people/{user_id}/edit")
 def edit_person(
-    request: Request, user_id: int, session: SessionDep, scope: AdminScopeDep
+    request: Request, user_id: RowId, session: SessionDep, scope: AdminScopeDep
 ) -> Response:
     user, memberships = _person_in_scope(session=session, scope=scope, user_id=user_id)
     return _person_page(request, session, scope, user, memberships)
@@ -221,7 +243,7 @@ def edit_person(
 @router.post("/admin/people/{user_id}/edit")
 def update_person(
     request: Request,
-    user_id: int,
+    user_id: RowId,
     session: SessionDep,
     scope: AdminScopeDep,
     form: Annotated[AccountForm, Form()],
@@ -234,8 +256,9 @@ def update_person(
     if data is not None:
         try:
             accounts_service.update_user(
-                session=session, user=user, data=data, actor_id=scope.viewer.id
-            )
+                session=session, user=user, data=data, actor=_actor(scope),
+                may_change_email=scope.can_change_email(user),
+            )  # fmt: skip
         except AccountError as exc:
             session.rollback()
             errors = field_error(exc)
@@ -250,7 +273,7 @@ def update_person(
 @router.post("/admin/people/{user_id}/roles")
 def add_role(
     request: Request,
-    user_id: int,
+    user_id: RowId,
     session: SessionDep,
     scope: AdminScopeDep,
     form: Annotated[RoleForm, Form()],
@@ -264,12 +287,9 @@ def add_role(
             check_school_choice(session=session, scope=scope, school_id=data.school_id)
         try:
             accounts_service.add_membership(
-                session=session,
-                user=user,
-                role=data.role,
-                district_id=scope.district_id,
-                school_id=data.school_id,
-            )
+                session=session, user=user, role=data.role, district_id=scope.district_id,
+                school_id=data.school_id, actor=_actor(scope),
+            )  # fmt: skip
         except AccountError as exc:
             session.rollback()
             errors = field_error(exc, RENAME)
@@ -283,7 +303,11 @@ def add_role(
 
 @router.post("/admin/people/{user_id}/roles/{membership_id}/delete")
 def remove_role(
-    request: Request, user_id: int, membership_id: int, session: SessionDep, scope: AdminScopeDep
+    request: Request,
+    user_id: RowId,
+    membership_id: RowId,
+    session: SessionDep,
+    scope: AdminScopeDep,
 ) -> Response:
     user, memberships = _person_in_scope(session=session, scope=scope, user_id=user_id)
     membership = next((m for m in memberships if m.id == membership_id), None)
@@ -293,7 +317,7 @@ def remove_role(
         raise Forbidden("You cannot remove this role.")
     try:
         accounts_service.remove_membership(
-            session=session, membership=membership, actor_id=scope.viewer.id
+            session=session, membership=membership, actor=_actor(scope)
         )
     except AccountError as exc:
         session.rollback()
@@ -301,3 +325,25 @@ def remove_role(
         return _person_page(request, session, scope, user, memberships, role_errors=errors)
     session.commit()
     return saved(f"/admin/people/{user_id}/edit", "role-removed")
+
+
+@router.post("/admin/people/{user_id}/invite")
+def resend_invitation(
+    request: Request,
+    user_id: RowId,
+    session: SessionDep,
+    settings: SettingsDep,
+    scope: AdminScopeDep,
+) -> Response:
+    """A new one-time link, mailed to the account's own address (the old one stops working)."""
+    user, memberships = _person_in_scope(session=session, scope=scope, user_id=user_id)
+    if not scope.can_edit_account(user, memberships):
+        raise Forbidden("Only a district administrator can invite this person.")
+    try:
+        invitations.invite(session=session, settings=settings, user=user, actor=_actor(scope))
+    except AccountError as exc:
+        session.rollback()
+        errors = field_error(exc)
+        return _person_page(request, session, scope, user, memberships, errors=errors)
+    session.commit()
+    return saved(f"/admin/people/{user_id}/edit", "person-invited")

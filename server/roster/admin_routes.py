@@ -12,6 +12,8 @@ from pydantic import BaseModel
 from sqlmodel import Session
 
 from server.accounts.service import AdminScope
+from server.audit.service import Actor
+from server.db import RowId
 from server.deps import AdminScopeDep, DistrictAdminScopeDep, Forbidden, SessionDep
 from server.forms import field_error, validate
 from server.roster import service as roster_service
@@ -87,7 +89,7 @@ def _school_form(
     scope: AdminScope,
     values: dict[str, Any],
     *,
-    school_id: int | None = None,
+    school_id: RowId | None = None,
     errors: dict[str, str] | None = None,
 ) -> Response:
     context = {
@@ -124,7 +126,7 @@ def create_school(
 
 @router.get("/admin/schools/{school_id}/edit")
 def edit_school(
-    request: Request, school_id: int, session: SessionDep, scope: AdminScopeDep
+    request: Request, school_id: RowId, session: SessionDep, scope: AdminScopeDep
 ) -> Response:
     school = school_in_scope(session=session, scope=scope, school_id=school_id)
     values = {"name": school.name, "level": school.level.value}
@@ -134,7 +136,7 @@ def edit_school(
 @router.post("/admin/schools/{school_id}/edit")
 def update_school(
     request: Request,
-    school_id: int,
+    school_id: RowId,
     session: SessionDep,
     scope: AdminScopeDep,
     form: Annotated[SchoolForm, Form()],
@@ -202,7 +204,7 @@ def create_school_year(
 # --- Roster teachers (with or without a login) ------------------------------------------
 
 
-def _teacher_in_scope(*, session: Session, scope: AdminScope, teacher_id: int) -> Teacher:
+def _teacher_in_scope(*, session: Session, scope: AdminScope, teacher_id: RowId) -> Teacher:
     teacher = roster_service.get_teacher(session=session, teacher_id=teacher_id)
     if teacher is None:
         raise HTTPException(404, "No such teacher.")
@@ -238,7 +240,7 @@ def _teacher_form(
 
 @router.get("/admin/teachers/new")
 def new_teacher(
-    request: Request, session: SessionDep, scope: AdminScopeDep, school_id: int | None = None
+    request: Request, session: SessionDep, scope: AdminScopeDep, school_id: RowId | None = None
 ) -> Response:
     schools = scoped_schools(session=session, scope=scope)
     if school_id is None and len(schools) == 1:
@@ -270,7 +272,7 @@ def create_teacher(
 
 @router.get("/admin/teachers/{teacher_id}/edit")
 def edit_teacher(
-    request: Request, teacher_id: int, session: SessionDep, scope: AdminScopeDep
+    request: Request, teacher_id: RowId, session: SessionDep, scope: AdminScopeDep
 ) -> Response:
     teacher = _teacher_in_scope(session=session, scope=scope, teacher_id=teacher_id)
     values = {
@@ -286,7 +288,7 @@ def edit_teacher(
 @router.post("/admin/teachers/{teacher_id}/edit")
 def update_teacher(
     request: Request,
-    teacher_id: int,
+    teacher_id: RowId,
     session: SessionDep,
     scope: AdminScopeDep,
     form: Annotated[TeacherForm, Form()],
@@ -296,7 +298,11 @@ def update_teacher(
     if data is not None:
         check_school_choice(session=session, scope=scope, school_id=data.school_id)
         try:
-            roster_service.update_teacher(session=session, teacher=teacher, data=data)
+            roster_service.update_teacher(
+                session=session, teacher=teacher, data=data,
+                actor=Actor(user_id=scope.viewer.id, via="admin pages"),
+                may_change_email=scope.is_district_admin,
+            )  # fmt: skip
         except RosterError as exc:
             session.rollback()
             errors = field_error(exc)

@@ -182,11 +182,13 @@ def load_demo(*, session: Session, settings: Settings, today: date | None = None
             session=session,
             settings=settings,
             data=UserCreate(email=email or _email(name), name=name, password=DEMO_PASSWORD),
+            actor=None,
         )
         school_id = schools[school_index].id if school_index is not None else None
         accounts_service.add_membership(
-            session=session, user=user, role=role, district_id=district_id, school_id=school_id
-        )
+            session=session, user=user, role=role, district_id=district_id,
+            school_id=school_id, actor=None,
+        )  # fmt: skip
         return user
 
     person("Dana Whitfield", Role.district_admin, None, email=f"admin@{DEMO_DOMAIN}")
@@ -230,6 +232,7 @@ def load_demo(*, session: Session, settings: Settings, today: date | None = None
                         start_date=since,
                         end_date=until,
                     ),
+                    actor=None,
                 )
     session.commit()
     return True

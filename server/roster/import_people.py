@@ -4,9 +4,10 @@ from typing import Any
 
 from sqlmodel import col, select
 
+from server.accounts import policy
 from server.accounts.models import Membership, Role, User
 from server.accounts.service import get_user_by_email
-from server.roster.import_plan import PersonPlan, RolePlan, TeacherPlan
+from server.roster.import_plan import Origin, PersonPlan, RolePlan, TeacherPlan
 from server.roster.import_run import ImportRun, row_id
 from server.roster.models import CoachAssignment, Teacher
 from server.roster.service import current_school_year
@@ -34,10 +35,10 @@ def apply_person(run: ImportRun, plan: PersonPlan) -> None:
             values.update(name=plan.name, email=plan.email)
         user = run.save("people", user, values)
     for role in plan.roles:
-        _membership(run, user, role)
+        _membership(run, user, role, plan.origin)
 
 
-def _membership(run: ImportRun, user: User, plan: RolePlan) -> None:
+def _membership(run: ImportRun, user: User, plan: RolePlan, origin: Origin) -> None:
     """Roles are only ever added: one given on the admin pages is not the file's to remove."""
     district_id = row_id(run.districts[plan.district_key])
     school_id = row_id(run.schools[plan.school_key]) if plan.school_key else None
@@ -49,6 +50,14 @@ def _membership(run: ImportRun, user: User, plan: RolePlan) -> None:
             Membership.school_id == school_id,
         )
     )
+    if found is None:
+        problem = policy.role_grant_problem(
+            session=run.session, actor_id=run.actor.user_id, user_id=row_id(user),
+            role=plan.role, school_id=school_id, today=run.today,
+        )  # fmt: skip
+        if problem:
+            run.problem(origin, "role", problem)
+            return
     new = Membership(
         user_id=row_id(user), role=plan.role, district_id=district_id, school_id=school_id
     )
@@ -117,6 +126,12 @@ def _assign(run: ImportRun, teacher: Teacher, coach_email: str, plan: TeacherPla
         )
     ):
         run.problem(plan.origin, "coach_email", f"{coach_email} is not a coach in this district")
+        return
+    problem = policy.assignment_problem(
+        session=run.session, actor_id=run.actor.user_id, coach_id=row_id(coach), teacher=teacher
+    )
+    if problem:
+        run.problem(plan.origin, "coach_email", problem)
         return
     year = current_school_year(
         session=run.session, district_id=teacher.district_id, today=run.today

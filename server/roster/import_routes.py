@@ -10,6 +10,7 @@ from sqlmodel import Session
 from starlette.datastructures import UploadFile as StarletteUpload
 
 from server.accounts.service import AdminScope
+from server.audit.service import Actor
 from server.deps import DistrictAdminScopeDep, SessionDep
 from server.roster.admin_common import render_admin
 from server.roster.import_plan import FILE, ImportRejected, Problem, SourceFile
@@ -61,7 +62,8 @@ def import_upload(
         if not uploads:
             raise ImportRejected([Problem("(no file)", 0, "files", "choose a file to import")])
         plan = build_plan(files=_read(uploads))
-        result = apply_import(session=session, plan=plan, district=district)
+        actor = Actor(user_id=scope.viewer.id, via="roster import")
+        result = apply_import(session=session, plan=plan, district=district, actor=actor)
     except ImportRejected as exc:
         context = {"district": district, "problems": exc.problems}
         return render_admin(request, PAGE, scope, SECTION, context, status_code=400)

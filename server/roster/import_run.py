@@ -7,8 +7,11 @@ from typing import Any, TypeVar
 from sqlmodel import Session, SQLModel
 from sqlmodel.sql.expression import SelectOfScalar
 
+from server.accounts.models import Membership, User
+from server.audit import service as audit_service
+from server.audit.service import Actor
 from server.roster.import_plan import Origin, Problem
-from server.roster.models import District, School, SchoolYear
+from server.roster.models import CoachAssignment, District, School, SchoolYear, Teacher
 
 KINDS = ("districts", "schools", "school years", "people", "roles", "teachers", "coach assignments")
 T = TypeVar("T", bound=SQLModel)
@@ -42,6 +45,7 @@ class ImportRun:
     session: Session
     target: District | None
     today: date
+    actor: Actor
     problems: list[Problem] = field(default_factory=list)
     counts: dict[str, Counts] = field(default_factory=lambda: {k: Counts() for k in KINDS})
     districts: dict[str, District] = field(default_factory=dict)
@@ -56,11 +60,13 @@ class ImportRun:
 
     def save(self, kind: str, row: T, values: dict[str, Any], *, new: bool = False) -> T:
         """Assign only what differs, so an unchanged re-import counts as unchanged."""
-        changed = False
+        before: dict[str, Any] = {}
+        after: dict[str, Any] = {}
         for name, value in values.items():
             if getattr(row, name) != value:
+                before[name], after[name] = getattr(row, name), value
                 setattr(row, name, value)
-                changed = True
+        changed = bool(after)
         counts = self.counts[kind]
         if new:
             counts.created += 1
@@ -71,4 +77,31 @@ class ImportRun:
         self.session.add(row)
         if new:
             self.session.flush()  # later rows need its id
+        if new or changed:
+            self._audit(row, new=new, before=before, after=after)
         return row
+
+    def _audit(self, row: Any, *, new: bool, before: dict[str, Any], after: dict[str, Any]) -> None:
+        """Changes of access are audited: people, roles, assignments, a roster email."""
+        change = "created" if new else "updated"
+        if isinstance(row, User):
+            values = {"name": row.name, "email": row.email, "is_active": row.is_active}
+            action, entity, entity_id = "account", "user", row.id
+        elif isinstance(row, Membership):
+            values = {"role": row.role.value, "school_id": row.school_id}
+            action, entity, entity_id, change = "role", "user", row.user_id, "added"
+        elif isinstance(row, CoachAssignment):
+            values = {"coach_id": row.coach_id, "teacher_id": row.teacher_id}
+            values |= {"start_date": row.start_date.isoformat()}
+            action, entity, entity_id = "assignment", "assignment", row.id
+        elif isinstance(row, Teacher) and not new and "email" in after:
+            values = {}
+            before, after = {"email": before["email"]}, {"email": after["email"]}
+            action, entity, entity_id = "account", "teacher", row.id
+        else:
+            return
+        audit_service.record_change(
+            session=self.session, actor=self.actor, action=action, entity=entity,
+            entity_id=entity_id, change=change, before=None if new else before,
+            after=values if new else after,
+        )  # fmt: skip

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
+from server.audit.service import Actor
 from server.roster.import_people import apply_person, apply_teacher
 from server.roster.import_plan import (
     FILE,
@@ -166,6 +167,7 @@ def apply_import(
     *,
     session: Session,
     plan: ImportPlan,
+    actor: Actor,
     district: District | None = None,
     today: date | None = None,
     on_step: Callable[[], None] | None = None,
@@ -173,9 +175,10 @@ def apply_import(
     """Write the plan and commit; on any problem roll back and raise ImportRejected.
 
     `district` pins the import to one district (an admin's upload); `on_step` is called once
-    per planned row, for a progress bar.
+    per planned row, for a progress bar. Each change of a person, role, assignment or roster
+    email is an audit event of `actor`.
     """
-    run = ImportRun(session=session, target=district, today=today or date.today())
+    run = ImportRun(session=session, target=district, today=today or date.today(), actor=actor)
     for kind, skipped in plan.skipped.items():
         run.counts[kind].skipped += skipped
     try:

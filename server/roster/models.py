@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from pydantic import EmailStr, field_validator, model_validator
 from sqlmodel import Field, SQLModel
 
-from server.db import str_enum, utcnow
+from server.db import MAX_ID, str_enum, utcnow
 
 
 class SchoolLevel(StrEnum):
@@ -92,10 +92,11 @@ class SchoolYearPublic(SchoolYearBase):
 class TeacherBase(SQLModel):
     name: str = Field(min_length=1, max_length=200)
     email: EmailStr | None = Field(default=None, max_length=320)
-    school_id: int = Field(foreign_key="school.id", index=True)
+    school_id: int = Field(foreign_key="school.id", index=True, ge=1, le=MAX_ID)
     cohort_year_id: int | None = Field(
-        default=None, foreign_key="school_year.id", description="School year the teacher joined"
-    )
+        default=None, foreign_key="school_year.id", ge=1, le=MAX_ID,
+        description="School year the teacher joined",
+    )  # fmt: skip
 
     _strip_name = field_validator("name", mode="before")(_strip)
 
@@ -136,9 +137,9 @@ class TeacherPublic(TeacherBase):
 
 
 class CoachAssignmentBase(SQLModel):
-    coach_id: int = Field(foreign_key="user.id", index=True)
-    teacher_id: int = Field(foreign_key="teacher.id", index=True)
-    school_year_id: int = Field(foreign_key="school_year.id", index=True)
+    coach_id: int = Field(foreign_key="user.id", index=True, ge=1, le=MAX_ID)
+    teacher_id: int = Field(foreign_key="teacher.id", index=True, ge=1, le=MAX_ID)
+    school_year_id: int = Field(foreign_key="school_year.id", index=True, ge=1, le=MAX_ID)
     start_date: date
     end_date: date | None = None
 

@@ -5,7 +5,10 @@ from datetime import date
 
 from sqlmodel import Session, col, func, or_, select
 
+from server.accounts import policy
 from server.accounts.models import Membership, Role, User
+from server.audit import service as audit_service
+from server.audit.service import Actor
 from server.roster.models import (
     CoachAssignment,
     CoachAssignmentBase,
@@ -207,10 +210,29 @@ def create_teacher(*, session: Session, district_id: int, data: TeacherCreate) -
     return teacher
 
 
-def update_teacher(*, session: Session, teacher: Teacher, data: TeacherUpdate) -> Teacher:
+def update_teacher(
+    *,
+    session: Session,
+    teacher: Teacher,
+    data: TeacherUpdate,
+    actor: Actor | None,
+    may_change_email: bool = True,
+) -> Teacher:
+    """Change a roster entry. Its email is what a new login is matched to (and where the
+    invitation goes), so changing it is refused unless `may_change_email` (a district admin),
+    and an audited change when `actor` is given."""
     _check_teacher(
         session=session, district_id=teacher.district_id, data=data, teacher_id=teacher.id
     )
+    if data.email != teacher.email:
+        if not may_change_email:
+            raise RosterError("email", "only a district admin can change a teacher's email address")
+        if actor is not None:
+            audit_service.record_change(
+                session=session, actor=actor, action="account", entity="teacher",
+                entity_id=teacher.id, change="updated", before={"email": teacher.email},
+                after={"email": data.email},
+            )  # fmt: skip
     teacher.sqlmodel_update(data.model_dump())
     session.add(teacher)
     session.flush()
@@ -230,13 +252,21 @@ def list_coaches(
     return list(session.exec(query.distinct().order_by(User.name)))
 
 
-def _check_assignment(*, session: Session, data: CoachAssignmentBase) -> Teacher:
+def _check_assignment(
+    *, session: Session, data: CoachAssignmentBase, actor: Actor | None
+) -> Teacher:
     teacher = session.get(Teacher, data.teacher_id)
     if teacher is None:
         raise RosterError("teacher_id", "choose a teacher")
     coach_ids = {c.id for c in list_coaches(session=session, district_id=teacher.district_id)}
     if data.coach_id not in coach_ids:
         raise RosterError("coach_id", "choose a coach in this district")
+    problem = policy.assignment_problem(
+        session=session, actor_id=actor.user_id if actor else None, coach_id=data.coach_id,
+        teacher=teacher,
+    )  # fmt: skip
+    if problem:
+        raise RosterError("coach_id", problem)
     year = session.get(SchoolYear, data.school_year_id)
     if year is None or year.district_id != teacher.district_id:
         raise RosterError("school_year_id", "choose a school year in this district")
@@ -245,21 +275,45 @@ def _check_assignment(*, session: Session, data: CoachAssignmentBase) -> Teacher
     return teacher
 
 
-def create_assignment(*, session: Session, data: CoachAssignmentBase) -> CoachAssignment:
-    _check_assignment(session=session, data=data)
+def _assignment_values(assignment: CoachAssignment | CoachAssignmentBase) -> dict[str, object]:
+    values = assignment.model_dump(
+        include={"coach_id", "teacher_id", "school_year_id", "start_date", "end_date"}
+    )
+    return {k: v.isoformat() if isinstance(v, date) else v for k, v in values.items()}
+
+
+def create_assignment(
+    *, session: Session, data: CoachAssignmentBase, actor: Actor | None
+) -> CoachAssignment:
+    """`actor` None writes no audit event (the demo, the tests' factories)."""
+    _check_assignment(session=session, data=data, actor=actor)
     assignment = CoachAssignment(**data.model_dump())
     session.add(assignment)
     session.flush()
+    if actor is not None:
+        audit_service.record_change(
+            session=session, actor=actor, action="assignment", entity="assignment",
+            entity_id=assignment.id, change="created", after=_assignment_values(assignment),
+        )  # fmt: skip
     return assignment
 
 
 def update_assignment(
-    *, session: Session, assignment: CoachAssignment, data: CoachAssignmentBase
+    *, session: Session, assignment: CoachAssignment, data: CoachAssignmentBase, actor: Actor
 ) -> CoachAssignment:
-    _check_assignment(session=session, data=data)
+    _check_assignment(session=session, data=data, actor=actor)
+    before = _assignment_values(assignment)
     assignment.sqlmodel_update(data.model_dump())
     session.add(assignment)
     session.flush()
+    after = _assignment_values(assignment)
+    if before != after:
+        changed = [k for k in before if before[k] != after[k]]
+        audit_service.record_change(
+            session=session, actor=actor, action="assignment", entity="assignment",
+            entity_id=assignment.id, change="updated",
+            before={k: before[k] for k in changed}, after={k: after[k] for k in changed},
+        )  # fmt: skip
     return assignment
 
 

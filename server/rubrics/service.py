@@ -401,8 +401,8 @@ def find_version(*, session: Session, rubric_id: str, version: str) -> RubricVer
 def version_key(version: str) -> tuple[tuple[int, int | str], ...]:
     """Order version strings naturally: 2026.2 < 2026.10, and 2026.1 < 2026.1-maple."""
     return tuple(
-        (0, int(part)) if part.isdigit() else (1, part)
-        for part in re.split(r"(\d+)", version)
+        (0, int(part)) if part.isascii() and part.isdigit() else (1, part)
+        for part in re.split(r"([0-9]+)", version)
         if part
     )
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
+from server.db import MAX_ID
 from server.observations.operations import Operation, OperationError
 from server.sync import coaching as coaching_sync
 from server.sync.models import MutationStatus, SyncMutation
@@ -36,7 +37,7 @@ class MutationIn(BaseModel):
     mutation_id: int = Field(ge=0, le=2**63 - 1)
     entity: str = Field(max_length=40)
     id: uuid.UUID
-    base_version: int | None = Field(default=None, ge=0)
+    base_version: int | None = Field(default=None, ge=0, le=MAX_ID)
     payload: dict[str, Any]
 
 

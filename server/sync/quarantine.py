@@ -6,7 +6,7 @@ from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
 from server.accounts.service import Viewer
-from server.db import utcnow
+from server.db import RowId, utcnow
 from server.observations.merge import jsonable
 from server.observations.operations import NotFound
 from server.sync.models import SyncQuarantine
@@ -26,7 +26,7 @@ class QuarantineOut(BaseModel):
 
 
 class DismissIn(BaseModel):
-    id: int
+    id: RowId
 
 
 class DismissOut(BaseModel):

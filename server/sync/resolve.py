@@ -8,7 +8,7 @@ from sqlmodel import Session, select
 
 from server.accounts.service import Viewer
 from server.coaching.operations import CoachingResult
-from server.db import utcnow
+from server.db import RowId, utcnow
 from server.observations import service as observations_service
 from server.observations.models import Observation
 from server.observations.operations import (
@@ -37,7 +37,7 @@ NO_VALUE: Any = _NoValue()
 
 
 class ResolveIn(BaseModel):
-    conflict_id: int
+    conflict_id: RowId
     choice: Choice
     value: Any = None  # required (may be null for a score) when choice is "combined"
 
@@ -81,7 +81,7 @@ class ResolveError(OperationError):
 
 
 class ResolveOut(BaseModel):
-    conflict_id: int
+    conflict_id: RowId
     resolution: Choice
     version: int
 

@@ -66,7 +66,7 @@ def push(body: PushIn, viewer: ApiViewerDep, session: SessionDep) -> PushOut:
 def pull(
     viewer: ApiViewerDep,
     session: SessionDep,
-    cursor: Annotated[int, Query(ge=0)] = 0,
+    cursor: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0,
     limit: Annotated[int, Query(ge=1, le=service.PULL_LIMIT)] = service.PULL_LIMIT,
 ) -> PullOut:
     return service.pull(session=session, actor=viewer, cursor=cursor, limit=limit)

@@ -1,13 +1,17 @@
 """Accounts rules behind the admin pages: who sees and manages whom, and what is refused."""
 
 import pytest
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from server.accounts import service as accounts_service
 from server.accounts.models import Membership, Role, UserUpdate
 from server.accounts.service import AccountError
+from server.audit.models import AuditEvent
+from server.audit.service import Actor
 from server.config import Settings
 from tests.factories import create_district, create_school, create_user
+
+ADMIN = Actor(user_id=None, via="admin pages")
 
 
 def test_list_people_in_a_school_shows_only_the_roles_held_there(
@@ -19,7 +23,12 @@ def test_list_people_in_a_school_shows_only_the_roles_held_there(
     both = create_user(session, settings, role=Role.coach, school=cedar, name="Both")
     assert district.id is not None
     accounts_service.add_membership(
-        session=session, user=both, role=Role.coach, district_id=district.id, school_id=oak.id
+        session=session,
+        user=both,
+        role=Role.coach,
+        district_id=district.id,
+        school_id=oak.id,
+        actor=None,
     )
     create_user(session, settings, role=Role.coach, school=oak, name="Oak Only")
     create_user(session, settings, role=Role.district_admin, district=district, name="Admin")
@@ -52,6 +61,8 @@ def test_update_user_refuses_a_taken_email_and_deactivating_yourself(
             session=session,
             user=other,
             data=UserUpdate(email="ME@example.org", name="Other", is_active=True),
+            actor=ADMIN,
+            may_change_email=True,
         )
     assert refused.value.field == "email"
     with pytest.raises(AccountError) as refused:
@@ -59,16 +70,37 @@ def test_update_user_refuses_a_taken_email_and_deactivating_yourself(
             session=session,
             user=me,
             data=UserUpdate(email="me@example.org", name="Me", is_active=False),
-            actor_id=me.id,
+            actor=Actor(user_id=me.id, via="admin pages"),
+            may_change_email=True,
         )
     assert refused.value.field == "is_active"
     accounts_service.update_user(
         session=session,
         user=other,
         data=UserUpdate(email=" New@Example.org ", name=" Renamed ", is_active=False),
-        actor_id=me.id,
+        actor=Actor(user_id=me.id, via="admin pages"),
+        may_change_email=True,
     )
     assert (other.email, other.name, other.is_active) == ("new@example.org", "Renamed", False)
+    # A principal (may_change_email False) renames, but cannot redirect someone's mail.
+    with pytest.raises(AccountError, match="only a district admin"):
+        accounts_service.update_user(
+            session=session, user=other,
+            data=UserUpdate(email="mine@example.org", name="Renamed", is_active=False),
+            actor=Actor(user_id=me.id, via="admin pages"), may_change_email=False,
+        )  # fmt: skip
+    event = session.exec(select(AuditEvent).where(AuditEvent.action == "account")).one()
+    assert event.user_id == me.id and event.entity_id == str(other.id)
+    assert event.detail["before"] == {
+        "email": "other@example.org",
+        "name": "Other",
+        "is_active": True,
+    }
+    assert event.detail["after"] == {
+        "email": "new@example.org",
+        "name": "Renamed",
+        "is_active": False,
+    }
 
 
 def test_nobody_removes_their_own_last_district_admin_role(
@@ -80,9 +112,13 @@ def test_nobody_removes_their_own_last_district_admin_role(
     mine = accounts_service.list_memberships(session=session, user_id=me.id)[0]  # type: ignore[arg-type]
     theirs = accounts_service.list_memberships(session=session, user_id=colleague.id)[0]  # type: ignore[arg-type]
     with pytest.raises(AccountError) as refused:
-        accounts_service.remove_membership(session=session, membership=mine, actor_id=me.id)
+        accounts_service.remove_membership(
+            session=session, membership=mine, actor=Actor(user_id=me.id, via="admin pages")
+        )
     assert refused.value.field == "role"
-    accounts_service.remove_membership(session=session, membership=theirs, actor_id=me.id)
+    accounts_service.remove_membership(
+        session=session, membership=theirs, actor=Actor(user_id=me.id, via="admin pages")
+    )
     assert session.get(Membership, theirs.id) is None
     assert session.get(Membership, mine.id) is not None
 
@@ -99,15 +135,21 @@ def test_a_role_needs_a_school_of_the_same_district(session: Session, settings: 
             role=Role.coach,
             district_id=district.id,
             school_id=foreign_school.id,
+            actor=ADMIN,
         )
     assert refused.value.field == "school"
     with pytest.raises(AccountError):
         accounts_service.add_membership(
-            session=session, user=user, role=Role.coach, district_id=district.id, school_id=None
+            session=session,
+            user=user,
+            role=Role.coach,
+            district_id=district.id,
+            school_id=None,
+            actor=ADMIN,
         )
 
 
-def test_a_principals_scope_is_their_school_and_coach_and_teacher_roles(
+def test_a_principals_scope_is_their_school_and_the_teacher_role(
     session: Session, settings: Settings
 ) -> None:
     district = create_district(session)
@@ -119,19 +161,21 @@ def test_a_principals_scope_is_their_school_and_coach_and_teacher_roles(
     assert scope is not None
     assert not scope.is_district_admin
     assert scope.covers_school(cedar) and not scope.covers_school(oak)
-    assert scope.grantable_roles == [Role.coach, Role.teacher]
+    assert scope.grantable_roles == [Role.teacher]
 
     def membership(role: Role, school_id: int | None) -> Membership:
         return Membership(user_id=1, role=role, district_id=district.id, school_id=school_id)
 
-    assert scope.can_manage_membership(membership(Role.coach, cedar.id))
-    assert not scope.can_manage_membership(membership(Role.coach, oak.id))
+    assert scope.can_manage_membership(membership(Role.teacher, cedar.id))
+    assert not scope.can_manage_membership(membership(Role.teacher, oak.id))
+    assert not scope.can_manage_membership(membership(Role.coach, cedar.id))
     assert not scope.can_manage_membership(membership(Role.principal, cedar.id))
     assert not scope.can_manage_membership(membership(Role.district_admin, None))
     # An account whose roles reach beyond the principal's is a district admin's to edit.
     teacher_roles = [membership(Role.teacher, cedar.id)]
     assert scope.can_edit_account(admin, teacher_roles)
-    assert not scope.can_edit_account(admin, [*teacher_roles, membership(Role.coach, oak.id)])
+    assert not scope.can_edit_account(admin, [*teacher_roles, membership(Role.coach, cedar.id)])
+    assert not scope.can_change_email(admin) and scope.can_change_email(principal)
     assert scope.can_edit_account(principal, [membership(Role.principal, cedar.id)])
 
     admin_scope = accounts_service.load_viewer(session=session, user=admin).admin_scope()

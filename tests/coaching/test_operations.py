@@ -80,7 +80,16 @@ def test_a_missing_goal_and_a_teacher_outside_the_caseload_are_named(school: Sch
     with pytest.raises(OperationError, match=r"^teacher_id: Una Assigned is not in your caseload"):
         write(school, school.coach, "cycle", uuid.uuid4(), outside)
     with pytest.raises(OperationError, match=r"^teacher_id: there is no teacher"):
-        write(school, school.coach, "cycle", uuid.uuid4(), cycle_payload(school, teacher_id=0))
+        write(school, school.coach, "cycle", uuid.uuid4(), cycle_payload(school, teacher_id=99999))
+    for beyond in (0, 2**64):  # no row can have it: refused before any query
+        with pytest.raises(OperationError, match=r"^data\.teacher_id: Input should be"):
+            write(
+                school,
+                school.coach,
+                "cycle",
+                uuid.uuid4(),
+                cycle_payload(school, teacher_id=beyond),
+            )
     with pytest.raises(OperationError, match=r"^op: unknown operation 'erase'"):
         write(school, school.coach, "cycle", uuid.uuid4(), {"op": "erase"})
     with pytest.raises(OperationError, match=r"^op: unknown operation 'create_check_in'"):

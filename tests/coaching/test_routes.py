@@ -218,7 +218,7 @@ def test_outside_the_pair_a_cycle_is_403_and_an_unknown_one_404(
             assert post(client, url, token, data=data).status_code == 403, url
     token = sign_in(client, school.teacher_user)
     assert client.get(f"/coaching/cycles/{uuid.uuid4()}").status_code == 404
-    assert client.get("/coaching/cycles/not-a-uuid").status_code == 422
+    assert client.get("/coaching/cycles/not-a-uuid").status_code == 404
     missing = post(client, f"/coaching/check-ins/{uuid.uuid4()}/reflection", token, text="x")
     assert missing.status_code == 404
     school.session.expire_all()

@@ -27,8 +27,10 @@ PAGES = {
         "/admin/assignments",
         "/admin/assignments/new",
         "/admin/assignments/1/edit",
+        "/admin/audit?action=changes",
+        "/account",
     ],
-    PRINCIPAL: ["/admin", "/admin/people", "/admin/assignments/new"],
+    PRINCIPAL: ["/admin", "/admin/people", "/admin/assignments/new", "/account"],
 }
 
 

@@ -183,8 +183,12 @@ def test_score_export_is_pseudonymous_tidy_and_audited(
     assert not ids & database_ids
     assert service.pseudonym(secret=settings.secret_key, teacher_id=world.teachers[0].id) in ids  # type: ignore[arg-type]
     assert {r["observer_role"] for r in rows} == {"Coach"}
-    assert {r["school"] for r in rows} == {"Big School", "Small School"}
-    assert {r["cohort"] for r in rows} == {"2024-25", "2025-26"}
+    # Big School has 6 teachers, in cohorts of 3 and 3; Small School 3: the small-group rule
+    # keeps Big's name, and hides every cohort and Small's name (suppress_small_groups).
+    assert {r["school"] for r in rows} == {"Big School", "suppressed"}
+    assert {r["cohort"] for r in rows} == {"suppressed"}
+    per_teacher = {(r["teacher"], r["school"]) for r in rows}
+    assert sum(1 for _, school in per_teacher if school == "Big School") == 6
     assert "Ana Teacher" not in response.text
     event = session.exec(select(AuditEvent).where(AuditEvent.action == "export")).one()
     assert event.user_id == world.admin.id

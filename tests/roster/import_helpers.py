@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session
 
+from server.audit.service import Actor
 from server.roster.import_plan import ImportRejected
 from server.roster.import_service import ImportResult, apply_import
 from server.roster.importer import build_plan, read_path
@@ -15,11 +16,12 @@ DATA = Path(__file__).parent / "data"
 ONEROSTER = DATA / "oneroster"
 CADENCE = DATA / "cadence_roster.csv"
 TODAY = date(2025, 10, 1)
+IMPORTER = Actor(user_id=None, via="roster import")
 
 
 def run_import(session: Session, path: Path, *, district_name: str | None = None) -> ImportResult:
     plan = build_plan(files=read_path(path=path), district_name=district_name)
-    return apply_import(session=session, plan=plan, today=TODAY)
+    return apply_import(session=session, plan=plan, today=TODAY, actor=IMPORTER)
 
 
 def counts(result: ImportResult) -> dict[str, tuple[int, int, int, int]]:

@@ -31,6 +31,7 @@ from tests.factories import (
     create_teacher,
     create_user,
 )
+from tests.mailbox import invitation_token
 
 
 @dataclass
@@ -279,28 +280,33 @@ def test_people_page_lists_logins_with_roles_and_roster_teachers_with_cohort(
     assert "Cora" not in filtered.text and "Rosa Roster" not in filtered.text
 
 
-def test_admin_creates_a_person_with_a_login_and_a_role(
-    client: TestClient, session: Session, world: World
+def test_admin_creates_a_person_who_is_invited_to_choose_a_password(
+    client: TestClient, session: Session, settings: Settings, world: World
 ) -> None:
     as_admin(client)
-    data = {
-        "name": "Nora New",
-        "email": "Nora@Example.org",
-        "password": "a-long-enough-password",
-        "role": "coach",
-        "school_id": str(world.oak.id),
-    }
+    data = {"name": "Nora New", "email": "Nora@Example.org", "role": "coach",
+            "school_id": str(world.oak.id)}  # fmt: skip
     response = post(client, "/admin/people/new", data, "/admin/people/new")
     assert response.status_code == 303
     user = session.exec(select(User).where(User.email == "nora@example.org")).one()
-    assert response.headers["location"] == f"/admin/people/{user.id}/edit?saved=person-created"
-    assert user.password_hash is not None
+    assert response.headers["location"] == f"/admin/people/{user.id}/edit?saved=person-invited"
+    assert user.password_hash is None  # nobody but Nora chooses it
     membership = session.exec(select(Membership).where(Membership.user_id == user.id)).one()
     assert (membership.role, membership.school_id) == (Role.coach, world.oak.id)
-    assert "Person created." in client.get(response.headers["location"]).text
-    # The initial password works.
+    page = client.get(response.headers["location"]).text
+    assert "Invitation sent" in page and "Waiting for Nora New to choose a password" in page
+    # The link reaches Nora at her address, and she is in.
+    token = invitation_token(settings, "nora@example.org")
     client.cookies.clear()
-    assert login(client, "nora@example.org", "a-long-enough-password").status_code == 303
+    csrf = get_csrf(client, f"/invitations/{token}")
+    accepted = client.post(
+        f"/invitations/{token}",
+        data={"csrf_token": csrf, "new_password": "noras-own-pass", "confirm_password": "noras-own-pass"},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert accepted.status_code == 303 and accepted.headers["location"] == "/week"
+    client.cookies.clear()
+    assert login(client, "nora@example.org", "noras-own-pass").status_code == 303
 
 
 def test_a_person_without_a_password_has_no_login_yet(
@@ -337,16 +343,16 @@ def test_duplicate_email_is_refused_in_place_and_the_form_kept(
     assert session.exec(select(User).where(User.name == "Copy Cat")).first() is None
 
 
-def test_short_password_and_missing_school_are_named_in_place(
+def test_a_bad_email_and_a_missing_school_are_named_in_place(
     client: TestClient, session: Session, world: World
 ) -> None:
     as_admin(client)
-    data = {"name": "Sam", "email": "sam@example.org", "password": "short", "role": "coach"}
+    data = {"name": "Sam", "email": "not-an-email", "role": "coach"}
     response = post(client, "/admin/people/new", data)
     assert response.status_code == 400
-    assert 'id="password-error"' in response.text
-    assert "at least 10 characters" in response.text
-    data["password"] = "long-enough-now"
+    assert 'id="email-error"' in response.text
+    assert 'name="password"' not in response.text  # no password field to fill for someone else
+    data["email"] = "sam@example.org"
     response = post(client, "/admin/people/new", data)
     assert response.status_code == 400
     assert 'id="school_id-error"' in response.text
@@ -620,24 +626,26 @@ def test_principal_cannot_create_schools_or_school_years(
     assert session.exec(select(School).where(School.name == "Mine")).first() is None
 
 
-def test_principal_adds_a_coach_at_their_school(
+def test_principal_adds_a_teacher_at_their_school(
     client: TestClient, session: Session, world: World
 ) -> None:
     as_principal(client)
     form = client.get("/admin/people/new")
     assert '<option value="district_admin"' not in form.text
     assert '<option value="principal"' not in form.text
+    assert '<option value="coach"' not in form.text
     assert f'<option value="{world.oak.id}"' not in form.text
-    data = {"name": "Cam", "email": "cam@example.org", "role": "coach"}
+    data = {"name": "Cam", "email": "cam@example.org", "role": "teacher"}
     response = post(client, "/admin/people/new", {**data, "school_id": str(world.cedar.id)})
     assert response.status_code == 303
     cam = session.exec(select(User).where(User.email == "cam@example.org")).one()
     membership = session.exec(select(Membership).where(Membership.user_id == cam.id)).one()
-    assert (membership.role, membership.school_id) == (Role.coach, world.cedar.id)
+    assert (membership.role, membership.school_id) == (Role.teacher, world.cedar.id)
 
 
 @pytest.mark.parametrize(
-    ("role", "school"), [("district_admin", "cedar"), ("principal", "cedar"), ("coach", "oak")]
+    ("role", "school"),
+    [("district_admin", "cedar"), ("principal", "cedar"), ("coach", "cedar"), ("teacher", "oak")],
 )
 def test_principal_cannot_grant_admin_roles_or_add_people_elsewhere(
     client: TestClient, session: Session, world: World, role: str, school: str
@@ -668,14 +676,22 @@ def test_principal_manages_roles_at_their_school_only(
     ).one()
     path = f"/admin/people/{world.teacher_user.id}/roles"
     assert (
-        post(client, path, {"role": "coach", "school_id": str(world.cedar.id)}).status_code == 303
+        post(client, path, {"role": "coach", "school_id": str(world.cedar.id)}).status_code == 403
     )
     assert post(client, f"{path}/{teacher_role.id}/delete", {}).status_code == 303
     session.expire_all()
     roles = session.exec(
         select(Membership).where(Membership.user_id == world.teacher_user.id)
     ).all()
-    assert [(m.role, m.school_id) for m in roles] == [(Role.coach, world.cedar.id)]
+    assert roles == []
+    # With no role left at Cedar, they are out of the principal's sight (a district admin's).
+    assert client.get(f"/admin/people/{world.teacher_user.id}/edit").status_code == 403
+    # A coach's role at the school is the district's to take away.
+    coach_role = session.exec(select(Membership).where(Membership.user_id == world.coach.id)).one()
+    assert (
+        post(client, f"/admin/people/{world.coach.id}/roles/{coach_role.id}/delete", {}).status_code
+        == 403
+    )
     # Someone at another school is out of reach, and so is the principal role itself.
     oak_role = session.exec(
         select(Membership).where(Membership.user_id == world.oak_coach.id)
@@ -711,6 +727,7 @@ def test_principal_cannot_edit_the_account_of_someone_with_roles_elsewhere(
         role=Role.teacher,
         district_id=world.cedar.district_id,
         school_id=world.cedar.id,
+        actor=None,
     )
     session.commit()
     as_principal(client)

@@ -7,6 +7,7 @@ from sqlmodel import Session
 
 from server.accounts import service as accounts_service
 from server.accounts.models import Role
+from server.audit.service import Actor
 from server.config import Settings
 from server.roster import service as roster_service
 from server.roster.models import CoachAssignmentUpdate, SchoolYearCreate
@@ -36,7 +37,12 @@ def test_school_counts_count_active_teachers_and_each_coach_once(
     coach = create_user(session, settings, role=Role.coach, school=cedar)
     assert district.id is not None
     accounts_service.add_membership(
-        session=session, user=coach, role=Role.coach, district_id=district.id, school_id=oak.id
+        session=session,
+        user=coach,
+        role=Role.coach,
+        district_id=district.id,
+        school_id=oak.id,
+        actor=None,
     )
     create_user(session, settings, role=Role.coach, school=oak)
     create_user(session, settings, role=Role.teacher, school=oak)  # a teacher login: +1 teacher
@@ -146,7 +152,9 @@ def test_updating_an_assignment_checks_it_like_a_new_one(
         data = CoachAssignmentUpdate.model_validate(
             {**assignment.model_dump(exclude={"id", "created_at"}), **changes}
         )
-        roster_service.update_assignment(session=session, assignment=assignment, data=data)
+        roster_service.update_assignment(
+            session=session, assignment=assignment, data=data, actor=Actor(user_id=None, via="t")
+        )
 
     with pytest.raises(RosterError) as refused:
         update(start_date=date(2028, 1, 1))

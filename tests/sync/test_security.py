@@ -39,6 +39,8 @@ def test_no_session_or_token_is_401_json_never_a_redirect(client: TestClient) ->
         ({"X-Cadence-Sync": "1"}, "Origin:"),
         ({"X-Cadence-Sync": "1", "Origin": "https://evil.example"}, "Origin:"),
         ({"X-Cadence-Sync": "1", "Origin": "http://testserver.evil.example"}, "Origin:"),
+        # The same host over another scheme is another origin.
+        ({"X-Cadence-Sync": "1", "Origin": "https://testserver"}, "Origin:"),
         ({"X-Cadence-Sync": "1", "Sec-Fetch-Site": "cross-site"}, "Sec-Fetch-Site:"),
         (
             {"X-Cadence-Sync": "1", "Sec-Fetch-Site": "same-site", "Origin": "http://testserver"},
