@@ -171,7 +171,9 @@ def test_the_district_admin_exports_and_reads_the_audit_log(browser: Browser, se
     audit = AuditLogPage(page).open()
     audit.filter_action("Export")
     assert audit.actions() == ["Export"]
-    assert audit.people() == [page.locator(".who").inner_text().removesuffix("(my account)").strip()]
+    assert audit.people() == [
+        page.locator(".who").inner_text().removesuffix("(my account)").strip()
+    ]
     audit.open()
     _check(page, "admin-audit")
     context.close()
