@@ -36,16 +36,21 @@ class Bench:
         ]
 
 
-def demo_database() -> Bench:
-    """Migrate a new SQLite file, register the shipped rubrics and load the demo roster."""
-    tmp = Path(tempfile.mkdtemp(prefix="cadence-bench-"))
+def fresh_sqlite(prefix: str = "cadence-bench-") -> Settings:
+    """Settings for a new SQLite file in a new folder, migrated by Alembic (cheap argon2)."""
+    tmp = Path(tempfile.mkdtemp(prefix=prefix))
     url = f"sqlite:///{tmp / 'bench.db'}"
     migrate.upgrade(url)
-    settings = Settings(
+    return Settings(
         environment="test", database_url=url, secret_key="b" * 16 + "enchmark-secret-key-0123456789",
         var_dir=tmp, argon2_time_cost=1, argon2_memory_kib=64,
     )  # fmt: skip
-    engine = make_engine(url)
+
+
+def demo_database() -> Bench:
+    """Migrate a new SQLite file, register the shipped rubrics and load the demo roster."""
+    settings = fresh_sqlite()
+    engine = make_engine(settings.database_url)
     with Session(engine, expire_on_commit=False) as session:
         rubrics_service.sync_configured_rubrics(session=session, settings=settings)
         demo.load_demo(session=session, settings=settings)

@@ -19,7 +19,6 @@ from server.deps import Forbidden, NotAuthenticated
 from server.growth import service as growth_service
 from server.growth.routes import router as growth_router
 from server.observations.routes import router as observations_router
-from server.observations.write_routes import router as observation_writes_router
 from server.pwa import service as pwa_service
 from server.pwa.routes import router as pwa_router
 from server.roster.admin_assignment_routes import router as roster_assignments_router
@@ -29,7 +28,7 @@ from server.roster.import_routes import router as roster_import_router
 from server.roster.routes import router as roster_router
 from server.rubrics import service as rubrics_service
 from server.rubrics.routes import router as rubrics_router
-from server.security import SecurityMiddleware, verify_csrf
+from server.security import CompressAssets, SecurityMiddleware, verify_csrf
 from server.sync.routes import router as sync_router
 from server.templating import is_htmx, render
 
@@ -63,9 +62,11 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(HTTPException)
     async def _http_error(request: Request, exc: HTTPException) -> Response:
         titles = {403: "Not allowed", 404: "Not found", 405: "Not allowed"}
-        return _error_page(
+        response = _error_page(
             request, exc.status_code, titles.get(exc.status_code, "Error"), str(exc.detail)
         )
+        response.headers.update(exc.headers or {})
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def _bad_request(request: Request, exc: RequestValidationError) -> Response:
@@ -110,6 +111,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = make_engine(settings.database_url)
     app.state.asset_version = pwa_service.asset_version()
     app.add_middleware(SecurityMiddleware)
+    app.add_middleware(CompressAssets)
     app.mount("/static", StaticFiles(directory=ROOT / "web" / "static"), name="static")
     for router in (
         accounts_router,
@@ -120,7 +122,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         roster_import_router,
         rubrics_router,
         observations_router,
-        observation_writes_router,
         coaching_router,
         coaching_reports_router,
         growth_router,

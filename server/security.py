@@ -5,6 +5,8 @@ import secrets
 from fastapi import HTTPException, Request, Response
 from itsdangerous import BadSignature, URLSafeSerializer
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+from starlette.middleware.gzip import GZipMiddleware
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from server.config import Settings
 
@@ -146,3 +148,23 @@ class SecurityMiddleware(BaseHTTPMiddleware):
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
         return response
+
+
+# Compressed: the static files and the API's JSON (a first load and a first pull on a slow
+# school network). Not the HTML pages: they carry the CSRF token beside text from the request,
+# which is what BREACH needs to read a secret out of compressed sizes.
+COMPRESSED_PREFIXES = ("/static/", API_PREFIX, "/sw.js", "/manifest.webmanifest")
+
+
+class CompressAssets:
+    """gzip for the static files and the API; every other response goes out as it is."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.gzip = GZipMiddleware(app, minimum_size=1000)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith(COMPRESSED_PREFIXES):
+            await self.gzip(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)

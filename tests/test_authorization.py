@@ -62,7 +62,6 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     # A one-time link is its own key: anyone may try one (a made-up token opens nothing).
     ("GET", "/invitations/{token}"): set(ROLES),
     ("POST", "/invitations/{token}"): set(ROLES),
-    ("GET", "/caseload"): {COACH},
     ("GET", "/my-coaching"): {TEACHER},
     ("GET", "/school"): ANY_ADMIN,
     ("GET", "/schools/{school_id}"): SCHOOL_ADMINS,
@@ -97,19 +96,9 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("GET", "/rubrics"): SIGNED_IN,
     ("GET", "/rubrics/{rubric_id}/{version}"): SIGNED_IN,
     # Observations: the world's observation is by COACH of TEACHER, final and shared with
-    # TEACHER (not with the principal), so only those two may open it.
-    ("GET", "/teachers/{teacher_id}"): {COACH},
-    ("GET", "/teachers/{teacher_id}/observations/new"): {COACH},
-    ("POST", "/teachers/{teacher_id}/observations/new"): {COACH},
+    # TEACHER (not with the principal), so only those two may open it (its coach is sent on
+    # to the coach's app). Every write is an operation through the sync API.
     ("GET", "/observations/{observation_id}"): {COACH, TEACHER},
-    ("POST", "/observations/{observation_id}/scores"): {COACH},
-    ("POST", "/observations/{observation_id}/evidence"): {COACH},
-    ("POST", "/observations/{observation_id}/notes"): {COACH},
-    ("POST", "/observations/{observation_id}/tallies"): {COACH},
-    ("POST", "/observations/{observation_id}/timer"): {COACH},
-    ("POST", "/observations/{observation_id}/context"): {COACH},
-    ("POST", "/observations/{observation_id}/finalize"): {COACH},
-    ("POST", "/observations/{observation_id}/share"): {COACH},
     ("POST", "/observations/{observation_id}/share-principal"): {TEACHER},
     ("POST", "/observations/{observation_id}/reflection"): {TEACHER},
     # The sync API: anyone signed in; each mutation is authorized on its own, and bootstrap,
@@ -123,12 +112,18 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/sync/quarantine"): SIGNED_IN,
     ("POST", "/api/sync/quarantine/dismiss"): SIGNED_IN,
     # The installable app: the worker, the manifest and the offline page hold nothing personal
-    # (they are kept before anyone signs in); the capture screen is the coach's.
+    # (they are kept before anyone signs in). The coach's screens are one shell, drawn from the
+    # coach's own store; only a coach gets it.
     ("GET", "/sw.js"): set(ROLES),
     ("GET", "/manifest.webmanifest"): set(ROLES),
     ("GET", "/offline"): set(ROLES),
-    ("GET", "/capture"): {COACH},
     ("GET", "/week"): {COACH},
+    ("GET", "/caseload"): {COACH},
+    ("GET", "/review"): {COACH},
+    ("GET", "/observe"): {COACH},
+    ("GET", "/observe/{observation_id}"): {COACH},
+    ("GET", "/teachers/{teacher_id}"): {COACH},
+    ("GET", "/teachers/{teacher_id}/observations/new"): {COACH},
     # Coaching: the world's cycle belongs to COACH and TEACHER (a check-in, a commitment).
     # The teacher writes the reflection, the progress and the sharing; either member of the
     # pair a commitment's status. The school's coaching page is its principal's (a district

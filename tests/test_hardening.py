@@ -1,5 +1,6 @@
 """Hardening that holds for every route: no public API schema, ids beyond any row refused
-with 404 or a 400 naming the field (never a 500), and no int parameter without a bound."""
+with 404 or a 400 naming the field (never a 500), no int parameter without a bound, and
+compression only where no secret sits beside reflected text."""
 
 import uuid
 
@@ -21,6 +22,17 @@ HUGE = str(2**64 + 7)
 def test_the_api_schema_and_docs_are_not_served(client: TestClient) -> None:
     for path in ("/openapi.json", "/docs", "/redoc"):
         assert client.get(path).status_code == 404, path
+
+
+def test_static_files_are_compressed_and_html_pages_are_not(client: TestClient) -> None:
+    gzip = {"Accept-Encoding": "gzip"}
+    script = client.get("/static/js/store.js", headers=gzip)
+    assert script.headers.get("content-encoding") == "gzip"
+    assert "indexedDB" in script.text  # decoded by the client: the same file
+    # The login page carries the CSRF token: never compressed (BREACH).
+    page = client.get("/login?next=/week", headers=gzip)
+    assert page.status_code == 200 and "csrf_token" in page.text
+    assert "content-encoding" not in page.headers
 
 
 def test_every_int_path_and_query_parameter_has_an_upper_bound(settings: Settings) -> None:

@@ -45,7 +45,7 @@ WAYS = {
     "get_cycle_for": "the cycle page",
     "cycles_for_teacher": "the teacher's coaching page",
     "cycles_for_coach": "the coach's cycles",
-    "coach_week": "the coach's week",
+    "coach_week": "the coach's week",  # events from before the week moved into the coach's app
     "shared_summaries": "the principal's shared summaries",
 }
 

@@ -13,7 +13,7 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel
 
 from server.coaching import service, views
@@ -56,6 +56,9 @@ def cycle_page(
     request: Request, cycle_id: uuid.UUID, session: SessionDep, viewer: ViewerDep
 ) -> Response:
     cycle = views.load_cycle(session, viewer, cycle_id)
+    if cycle.coach_id == viewer.id:
+        # The pair's coach works on the cycle in the coach's app, offline as online.
+        return RedirectResponse(f"/week?cycle={cycle.id}", status_code=303)
     return render(
         request, "coaching/cycle.html", views.page_context(request, session, viewer, cycle, {})
     )

@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
 
 from server.accounts.models import User
 from server.accounts.service import Viewer
@@ -23,7 +23,6 @@ from server.coaching.models import (
     CoachingCycle,
     Commitment,
     CommitmentStatus,
-    CycleStatus,
 )
 from server.coaching.operations import (
     AddCheckInReflection,
@@ -42,8 +41,7 @@ from server.coaching.pull import get_entity, reflections_of
 from server.observations import service as observations_service
 from server.observations.models import Observation
 from server.observations.operations import NotFound, PermissionDenied
-from server.roster import service as roster_service
-from server.roster.models import School, Teacher
+from server.roster.models import Teacher
 from server.sync.changes import record_coaching_change
 
 CHECK_IN_INTERVAL = timedelta(days=7)
@@ -276,102 +274,10 @@ class CommitmentDue:
 def _due(commitments: list[Commitment], today: date) -> list[CommitmentDue]:
     return [
         CommitmentDue(commitment=c, overdue=c.due_date is not None and c.due_date < today)
-        # The tablet's copy (coaching.js openCommitments) sorts the same way: it has no
+        # The coach's app (screens/week.js openCommitments) sorts the same way: it has no
         # created_at for a commitment written offline.
         for c in sorted(commitments, key=lambda c: (c.due_date or date.max, c.text))
     ]
-
-
-@dataclass(frozen=True)
-class WeekRow:
-    """One caseload teacher in the coach's week."""
-
-    teacher: Teacher
-    school: School
-    cycle: CoachingCycle | None  # the current cycle: active (else planned), latest start
-    last_check_in: date | None
-    days_since_last: int | None
-    next_due: date  # last check-in + 7 days; today when there was none
-    open_commitments: list[CommitmentDue]
-    last_observation: date | None
-
-    @property
-    def goal(self) -> str | None:
-        return self.cycle.goal if self.cycle else None
-
-    @property
-    def due(self) -> bool:
-        return self.next_due <= date.today()
-
-
-def _current_cycle(cycles: list[CoachingCycle]) -> CoachingCycle | None:
-    for status in (CycleStatus.active, CycleStatus.planned):
-        found = [c for c in cycles if c.status == status]
-        if found:
-            return max(found, key=lambda c: (c.start_date, c.created_at))
-    return None
-
-
-def coach_week(*, session: Session, viewer: Viewer, today: date) -> list[WeekRow]:
-    """Per teacher in the coach's caseload today (by school, then name): the current cycle
-    and its goal, the last check-in (on or before today) and days since, the next one due
-    (last + 7 days), the pair's open commitments (overdue flagged), the date of the coach's
-    last observation of the teacher. Audited (a read of each current cycle)."""
-    out = []
-    for entry in roster_service.caseload(session=session, coach_id=viewer.id, on=today):
-        teacher = entry.teacher
-        cycles = list(
-            session.exec(
-                select(CoachingCycle).where(
-                    CoachingCycle.coach_id == viewer.id, CoachingCycle.teacher_id == teacher.id
-                )
-            )
-        )
-        ids = [c.id for c in cycles]
-        last = session.exec(
-            select(func.max(CheckIn.date)).where(
-                col(CheckIn.cycle_id).in_(ids), col(CheckIn.date) <= today
-            )
-        ).one()
-        commitments = session.exec(
-            select(Commitment).where(
-                col(Commitment.cycle_id).in_(ids), Commitment.status == CommitmentStatus.open
-            )
-        ).all()
-        observed = session.exec(
-            select(func.max(Observation.observed_at)).where(
-                Observation.observer_id == viewer.id, Observation.teacher_id == teacher.id
-            )
-        ).one()
-        out.append(
-            WeekRow(
-                teacher=teacher, school=entry.school, cycle=_current_cycle(cycles),
-                last_check_in=last, days_since_last=(today - last).days if last else None,
-                next_due=last + CHECK_IN_INTERVAL if last else today,
-                open_commitments=_due(list(commitments), today),
-                last_observation=observed.date() if observed else None,
-            )
-        )  # fmt: skip
-    _audit_reads(session, viewer, "cycle", [r.cycle.id for r in out if r.cycle], "coach_week")
-    return out
-
-
-def week_summary(*, rows: list[WeekRow], today: date) -> str:
-    """One line over the week's cards: what is late or due. coaching.js (weekSummary) writes
-    the same line on the tablet."""
-
-    def count(n: int, word: str) -> str:
-        return f"{n} {word}{'' if n == 1 else 's'}"
-
-    late = sum(1 for row in rows if row.next_due < today)
-    due_today = sum(1 for row in rows if row.next_due == today)
-    commitments = sum(1 for row in rows for due in row.open_commitments if due.overdue)
-    parts = [
-        *([f"{count(late, 'check-in')} overdue"] if late else []),
-        *([f"{count(due_today, 'check-in')} due today"] if due_today else []),
-        *([f"{count(commitments, 'commitment')} overdue"] if commitments else []),
-    ]
-    return " · ".join(parts) or "Every check-in is on schedule and no commitment is overdue."
 
 
 @dataclass(frozen=True)

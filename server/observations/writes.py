@@ -260,6 +260,13 @@ def finalize(
         raise FinalizeGaps(missing)
     write.record("observation", "status", obs.status.value, ObservationStatus.final.value)
     obs.status, obs.finalized_at = ObservationStatus.final, write.at
+    if obs.timer_started_at is not None:  # the lesson is over: its timer stops with it
+        old = {"started_at": obs.timer_started_at, "elapsed": obs.timer_elapsed_seconds}
+        obs.timer_elapsed_seconds = lesson_seconds(obs, write.at) or 0
+        obs.timer_started_at = None
+        write.record(
+            "observation", "timer", old, {"started_at": None, "elapsed": obs.timer_elapsed_seconds}
+        )
     return write.finish()
 
 

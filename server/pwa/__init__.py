@@ -1,1 +1,1 @@
-"""The installable app: manifest, service worker, offline page and the offline capture shell."""
+"""The installable app: manifest, service worker, offline page and the coach's app shell."""

@@ -1,12 +1,12 @@
-"""/sw.js (root scope), /manifest.webmanifest, /offline and the offline capture shell."""
+"""/sw.js (root scope), /manifest.webmanifest, /offline and the shell of the coach's app."""
 
-from datetime import date
+import uuid
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from server.coaching import service as coaching_service
-from server.deps import CoachDep, SessionDep
+from server.db import RowId
+from server.deps import CoachDep
 from server.pwa import service
 from server.templating import render
 
@@ -14,8 +14,6 @@ router = APIRouter()
 
 # The browser checks the worker for updates itself; no HTTP cache may hide a new version.
 NO_CACHE = {"Cache-Control": "no-cache"}
-# The header the service worker sends with the pages it fetches ahead for offline use.
-WARM_HEADER = "X-Cadence-Warm"
 
 
 @router.get("/sw.js", include_in_schema=False)
@@ -42,22 +40,56 @@ def offline_page(request: Request) -> Response:
     return render(request, "offline.html", {"viewer": None, "offline_page": True})
 
 
-@router.get("/capture")
-def capture_shell(request: Request, _viewer: CoachDep) -> Response:
-    """The observation screen that works offline: an empty shell that capture.js fills from
-    this tablet's local store (IndexedDB)."""
-    return render(request, "capture.html")
+# The coach's screens: one shell for all (web/templates/coach.html), drawn by coach.js from
+# the tablet's store online and offline alike. sw.js keeps one copy for every address here.
+COACH_SCREENS = (
+    "/week",
+    "/caseload",
+    "/review",
+    "/observe",
+    "/observe/{observation_id}",
+    "/teachers/{teacher_id}",
+    "/teachers/{teacher_id}/observations/new",
+)
+
+
+def _shell(request: Request) -> Response:
+    return render(request, "coach.html")
 
 
 @router.get("/week")
-def week_shell(request: Request, session: SessionDep, viewer: CoachDep) -> Response:
-    """The coach's week and coaching cycles: the server's view of the week, which coaching.js
-    replaces with the tablet's local copy (so the page works offline)."""
-    today = date.today()
-    if request.headers.get(WARM_HEADER) == "1":
-        # The service worker keeping an offline copy: coaching.js draws that copy from the
-        # tablet's store, so the cards (and their audited reads) would be for no one.
-        return render(request, "week.html", {"rows": None, "today": today})
-    rows = coaching_service.coach_week(session=session, viewer=viewer, today=today)
-    summary = coaching_service.week_summary(rows=rows, today=today)
-    return render(request, "week.html", {"rows": rows, "today": today, "summary": summary})
+def week(request: Request, _viewer: CoachDep) -> Response:
+    """The coach's week, cycles and check-ins (?cycle=, ?check_in=, ?new_cycle=)."""
+    return _shell(request)
+
+
+@router.get("/caseload")
+def caseload(request: Request, _viewer: CoachDep) -> Response:
+    return _shell(request)
+
+
+@router.get("/review")
+def needs_you(request: Request, _viewer: CoachDep) -> Response:
+    """Conflicts and refused changes."""
+    return _shell(request)
+
+
+@router.get("/observe")
+def observations(request: Request, _viewer: CoachDep) -> Response:
+    return _shell(request)
+
+
+@router.get("/observe/{observation_id}")
+def observation(request: Request, observation_id: uuid.UUID, _viewer: CoachDep) -> Response:
+    """Scoring, finalizing, sharing and reviewing one observation."""
+    return _shell(request)
+
+
+@router.get("/teachers/{teacher_id}")
+def teacher(request: Request, teacher_id: RowId, _viewer: CoachDep) -> Response:
+    return _shell(request)
+
+
+@router.get("/teachers/{teacher_id}/observations/new")
+def new_observation(request: Request, teacher_id: RowId, _viewer: CoachDep) -> Response:
+    return _shell(request)

@@ -1,4 +1,5 @@
-"""Each role's home page: caseload, my coaching, school summary."""
+"""Home pages of the roles with server-drawn pages: my coaching (a teacher), the school
+summary (a principal). A coach's home, the week, is in the coach's app (server/pwa)."""
 
 from datetime import date
 
@@ -7,18 +8,12 @@ from fastapi.responses import RedirectResponse, Response
 
 from server.accounts.models import Role
 from server.coaching import service as coaching_service
-from server.deps import CoachDep, Forbidden, PrincipalOrAdminDep, SchoolDep, SessionDep, TeacherDep
+from server.deps import Forbidden, PrincipalOrAdminDep, SchoolDep, SessionDep, TeacherDep
 from server.observations import service as observations_service
 from server.roster import service as roster_service
 from server.templating import render
 
 router = APIRouter()
-
-
-@router.get("/caseload")
-def caseload(request: Request, session: SessionDep, viewer: CoachDep) -> Response:
-    entries = roster_service.caseload(session=session, coach_id=viewer.id, on=date.today())
-    return render(request, "caseload.html", {"entries": entries})
 
 
 @router.get("/my-coaching")

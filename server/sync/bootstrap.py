@@ -13,12 +13,12 @@ from server.accounts.models import Role
 from server.accounts.routes import home_path
 from server.accounts.service import Viewer
 from server.coaching.focus import focus_options
-from server.coaching.models import CheckInKind, CommitmentOwner
+from server.coaching.models import CheckInKind, CoachingCycle, CommitmentOwner
 from server.db import utcnow
 from server.observations.models import Observation, ObservationRubric
 from server.observations.views import GRADES
 from server.roster import service as roster_service
-from server.roster.models import Teacher
+from server.roster.models import School, Teacher
 from server.rubrics import service as rubrics_service
 from server.rubrics.models import RubricVersion
 
@@ -34,6 +34,16 @@ class CaseloadTeacher(BaseModel):
     school: str
     school_id: int
     cohort: str | None  # the cohort's school year name
+    since: date  # the coach's assignment with the teacher began
+
+
+class KnownTeacher(BaseModel):
+    """A teacher the coach observed or coached before, no longer in the caseload: named on
+    the coach's screens that still list them (their past observations and cycles)."""
+
+    teacher_id: int
+    name: str
+    school: str
 
 
 class BootstrapRubric(BaseModel):
@@ -62,6 +72,7 @@ class BootstrapOut(BaseModel):
     home: str
     server_time: str
     caseload: list[CaseloadTeacher]
+    known_teachers: list[KnownTeacher]
     rubrics: list[BootstrapRubric]
     grades: list[str]
     check_in_kinds: list[CheckInKindOut]
@@ -83,9 +94,29 @@ def caseload(*, session: Session, actor: Viewer, on: date) -> list[CaseloadTeach
                 school=entry.school.name,
                 school_id=entry.school.id,
                 cohort=entry.cohort.name if entry.cohort else None,
+                since=entry.assignment.start_date,
             )
         )
     return out
+
+
+def known_teachers(*, session: Session, actor: Viewer, exclude: set[int]) -> list[KnownTeacher]:
+    """Teachers of the coach's own observations and cycles, other than `exclude`."""
+    if not actor.has_role(Role.coach):
+        return []
+    observed = select(Observation.teacher_id).where(Observation.observer_id == actor.id)
+    coached = select(CoachingCycle.teacher_id).where(CoachingCycle.coach_id == actor.id)
+    rows = session.exec(
+        select(Teacher, School)
+        .join(School, col(School.id) == Teacher.school_id)
+        .where(or_(col(Teacher.id).in_(observed), col(Teacher.id).in_(coached)))
+        .order_by(Teacher.name)
+    ).all()
+    return [
+        KnownTeacher(teacher_id=t.id, name=t.name, school=school.name)
+        for t, school in rows
+        if t.id is not None and t.id not in exclude
+    ]
 
 
 def _visible_observations(actor: Viewer) -> Any:
@@ -128,11 +159,15 @@ def bootstrap(*, session: Session, actor: Viewer, today: date | None = None) -> 
     """Everything a tablet needs before it can work offline for this person."""
     versions = rubric_versions(session=session, actor=actor)
     current = {v.id for v in rubrics_service.list_current(session=session)}
+    teachers = caseload(session=session, actor=actor, on=today or date.today())
     return BootstrapOut(
         user=BootstrapUser(id=actor.id, name=actor.user.name),
         home=home_path(actor),
         server_time=utcnow().isoformat(),
-        caseload=caseload(session=session, actor=actor, on=today or date.today()),
+        caseload=teachers,
+        known_teachers=known_teachers(
+            session=session, actor=actor, exclude={t.teacher_id for t in teachers}
+        ),
         rubrics=[
             BootstrapRubric(
                 rubric_version_id=v.id,

@@ -11,6 +11,7 @@ from server.accounts.models import Role
 from server.accounts.service import Viewer
 from server.coaching import pull as coaching_pull
 from server.observations import service as observations_service
+from server.observations import wording
 from server.observations.merge import jsonable
 from server.observations.models import Observation
 from server.observations.scoring import Sheet
@@ -204,6 +205,26 @@ def observation_data(*, session: Session, actor: Viewer, obs: Observation) -> di
         else [],
     }
     if author:
+        # What changed after finalizing, for the coach's review (newest first).
+        data["revisions"] = (
+            [
+                dict(
+                    zip(
+                        ("what", "before", "after"),
+                        wording.describe_revision(sheet, row.revision),
+                        strict=True,
+                    ),
+                    at=row.revision.at,
+                    actor_name=row.actor_name,
+                )
+                for row in observations_service.list_revisions(
+                    session=session, observation_id=obs.id
+                )
+                if obs.finalized_at is not None and row.revision.at > obs.finalized_at
+            ]
+            if obs.status.value == "final"
+            else []
+        )
         data["open_conflicts"] = [
             conflict_out(c).model_dump(mode="json")
             for c in list_open_conflicts(session=session, actor=actor, observation_id=obs.id)

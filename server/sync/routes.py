@@ -32,6 +32,9 @@ from server.sync.service import (
 )
 
 router = APIRouter(prefix="/api/sync")
+# The coach's app says whose page made each request; a mismatch is answered 409 with this mark.
+PAGE_USER_HEADER = "X-Cadence-User"
+STALE_PAGE_HEADER = "X-Cadence-Stale-Page"
 
 
 def get_api_viewer(request: Request, session: SessionDep) -> Viewer:
@@ -48,6 +51,16 @@ def get_api_viewer(request: Request, session: SessionDep) -> Viewer:
     problem = api_request_problem(request)
     if problem:
         raise Forbidden(problem)
+    drawn_for = request.headers.get(PAGE_USER_HEADER)
+    if drawn_for is not None and drawn_for != str(cookie_viewer.id):
+        # A page kept for the person before (a shared tablet) must not send or receive
+        # anything under the session of the person signed in now.
+        raise HTTPException(
+            status_code=409,
+            detail=f"{PAGE_USER_HEADER}: this page was drawn for another person than the one "
+            "signed in. Reload it.",
+            headers={STALE_PAGE_HEADER: "1"},
+        )
     return cookie_viewer
 
 

@@ -1,4 +1,4 @@
-"""The reads for the pages: the coach's week, the teacher's overview, a cycle for the
+"""The reads for the pages: the teacher's overview, a cycle for the
 pair, the principal's dosage (counts only) and shared summaries, the district admin's
 export, and the audit events every read of coaching content writes."""
 
@@ -17,12 +17,10 @@ from server.observations.operations import NotFound, PermissionDenied
 from server.roster import service as roster_service
 from tests.coaching.conftest import School, write
 from tests.factories import (
-    create_assignment,
     create_check_in,
     create_commitment,
     create_cycle,
     create_observation,
-    create_teacher,
 )
 
 TODAY = date.today()
@@ -44,65 +42,6 @@ def done(school: School, commitment_id: uuid.UUID) -> None:
         commitment_id,
         {"op": "update_commitment", "data": {"status": "done"}},
     )
-
-
-def test_the_coachs_week(school: School) -> None:
-    s = school.session
-    home = roster_service.get_school(session=s, school_id=school.teacher.school_id)
-    assert home is not None
-    year = roster_service.list_school_years(session=s, district_id=home.district_id)[0]
-    newcomer = create_teacher(s, home, name="Nia Newcomer")
-    create_assignment(s, school.coach, newcomer, year)
-    s.commit()
-    start = max(TODAY - timedelta(days=21), year.start_date)
-    old = create_cycle(s, school.coach, school.teacher, start=start, goal="Old goal")
-    write(
-        school,
-        school.coach,
-        "cycle",
-        old.id,
-        {"op": "update_cycle", "data": {"status": "completed"}},
-    )
-    cycle = create_cycle(s, school.coach, school.teacher, start=start)
-    create_check_in(s, school.coach, cycle, on=max(TODAY - timedelta(days=10), start))
-    last = create_check_in(s, school.coach, cycle, on=max(TODAY - timedelta(days=3), start))
-    create_check_in(s, school.coach, cycle, on=TODAY + timedelta(days=2), kind="planning")
-    overdue = create_commitment(
-        s, school.coach, last, text="Overdue", due_date=TODAY - timedelta(days=1)
-    )
-    soon = create_commitment(
-        s, school.coach, last, text="Soon", owner="coach", due_date=TODAY + timedelta(days=3)
-    )
-    done(school, create_commitment(s, school.coach, last, text="Finished").id)
-    obs = create_observation(s, school.coach, school.teacher, [school.talk])
-    before = len(events(school))
-    week = coaching_service.coach_week(session=s, viewer=school.viewer(school.coach), today=TODAY)
-    by_name = {row.teacher.name: row for row in week}
-    assert list(by_name) == ["Nia Newcomer", "Tess Teacher"]
-    tess = by_name["Tess Teacher"]
-    assert tess.cycle is not None and tess.cycle.id == cycle.id and tess.goal == cycle.goal
-    assert tess.last_check_in == last.date
-    assert tess.days_since_last == (TODAY - last.date).days
-    assert tess.next_due == last.date + timedelta(days=7)
-    assert [(d.commitment.id, d.overdue) for d in tess.open_commitments] == [
-        (overdue.id, True),
-        (soon.id, False),
-    ]
-    assert tess.last_observation == obs.observed_at.date()
-    nia = by_name["Nia Newcomer"]
-    assert (nia.cycle, nia.goal, nia.last_check_in, nia.days_since_last) == (None, None, None, None)
-    assert (nia.next_due, nia.open_commitments, nia.last_observation) == (TODAY, [], None)
-    assert nia.due
-    # The line over the cards.
-    summary = coaching_service.week_summary
-    assert summary(rows=week, today=TODAY) == "1 check-in due today · 1 commitment overdue"
-    later = TODAY + timedelta(days=8)
-    assert summary(rows=week, today=later) == "2 check-ins overdue · 1 commitment overdue"
-    assert summary(rows=[], today=TODAY) == (
-        "Every check-in is on schedule and no commitment is overdue."
-    )
-    # The read of the current cycle is audited.
-    assert events(school)[before:] == [(school.coach.id, "read", "cycle", str(cycle.id))]
 
 
 def test_the_teachers_overview_and_a_cycle_for_the_pair_only(school: School) -> None:

@@ -8,10 +8,12 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 import uvicorn
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+from sqlalchemy import Engine
 from sqlmodel import Session
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -110,6 +112,24 @@ def serve(app: ASGIApp) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+class LoggedServer(NamedTuple):
+    """The demo app served for one test module, its database and a log of its requests."""
+
+    url: str
+    engine: Engine
+    log: RequestLog
+
+
+@contextmanager
+def logged_demo_server(tmp: Path) -> Iterator[LoggedServer]:
+    url, settings = demo_app_database(tmp)
+    engine = make_engine(url)
+    log = RequestLog(create_app(settings))
+    with serve(log) as base:
+        yield LoggedServer(base, engine, log)
+    engine.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -22,7 +22,9 @@ class LoginPage:
     def sign_in(self, email: str, password: str) -> None:
         self.page.get_by_label("Email").fill(email)
         self.page.get_by_label("Password").fill(password)
-        self.page.get_by_role("button", name="Sign in").click()
+        # The page first drops the pages kept for whoever was signed in before, then submits.
+        with self.page.expect_navigation():
+            self.page.get_by_role("button", name="Sign in").click()
         self.page.wait_for_load_state("domcontentloaded")
 
     @property
@@ -79,110 +81,206 @@ def small_tap_targets(page: Page) -> list[str]:
     )
 
 
-# --- Observations -----------------------------------------------------------------------------
+# --- The coach's app ---------------------------------------------------------------------------
+
+SYNC_TIMEOUT_MS = 15_000
 
 
 @dataclass
-class TeacherPage:
-    """A coach's page for one teacher in their caseload."""
+class CoachApp:
+    """The coach's app: every coach screen, drawn from the tablet's store, online or offline."""
 
     page: Page
 
-    def open_from_caseload(self, teacher_name: str) -> "TeacherPage":
-        self.page.goto("/caseload")
-        self.page.get_by_role("link", name=teacher_name).click()
-        self.page.wait_for_load_state("domcontentloaded")
+    def open(self, path: str) -> "CoachApp":
+        self.page.goto(path)
+        return self.ready()
+
+    def ready(self) -> "CoachApp":
+        self.page.locator("#app[data-ready]").wait_for()
         return self
 
-    def new_observation(self) -> "NewObservationPage":
-        self.page.get_by_role("link", name="New observation").click()
+    @property
+    def heading(self) -> str:
+        return self.page.get_by_role("heading", level=1).inner_text()
+
+    def tap(self, name: str, role: str = "link") -> None:
+        """Tap a link (or a button) by its name and wait for the next screen to be drawn."""
+        self.page.get_by_role(role, name=name, exact=True).first.click()  # type: ignore[arg-type]
         self.page.wait_for_load_state("domcontentloaded")
-        return NewObservationPage(self.page)
+        self.ready()
+
+    def caseload_names(self) -> list[str]:
+        return (
+            self.page.get_by_role("list", name="Teachers in my caseload")
+            .get_by_role("heading")
+            .all_inner_texts()
+        )
+
+    def new_observation(self, teacher: str) -> "NewObservation":
+        """From the caseload: the teacher's page, then New observation."""
+        self.open("/caseload")
+        self.page.get_by_role("link", name=teacher, exact=True).click()
+        self.ready()
+        expect(self.page.get_by_role("heading", level=1)).to_have_text(teacher)
+        self.tap("New observation")
+        return NewObservation(self.page)
+
+    def sync_status(self) -> str:
+        return self.page.locator("#sync-status .sync-text").inner_text()
+
+    def wait_for_status(self, text: str) -> None:
+        expect(self.page.locator("#sync-status .sync-text")).to_contain_text(
+            text, timeout=SYNC_TIMEOUT_MS
+        )
 
 
 @dataclass
-class NewObservationPage:
+class NewObservation:
     page: Page
 
-    def start(self, rubric_titles: list[str], grade: str, course_unit: str) -> "ObservationPage":
+    def fill(self, rubric_titles: list[str], grade: str, course_unit: str) -> None:
         for title in rubric_titles:
             self.page.get_by_role("checkbox", name=title).check()
         self.page.get_by_label("Grade").select_option(grade)
         self.page.get_by_label("Course or unit").fill(course_unit)
+
+    def start(self, rubric_titles: list[str], grade: str, course_unit: str) -> "ObservationScreen":
+        self.fill(rubric_titles, grade, course_unit)
         self.page.get_by_role("button", name="Start observing").click()
-        self.page.wait_for_url("**/observations/*")
-        return ObservationPage(self.page)
+        self.page.wait_for_url("**/observe/*")
+        screen = ObservationScreen(self.page)
+        CoachApp(self.page).ready()
+        expect(self.page.get_by_role("heading", level=1)).to_contain_text("Observing")
+        return screen
 
 
 @dataclass
-class ObservationPage:
-    """The scoring page: level buttons per dimension (or item), notes, tallies, timer."""
+class ObservationScreen:
+    """One observation (/observe/ID): details, timer, notes, levels, evidence, tallies, finish."""
 
     page: Page
 
+    @property
+    def observation_id(self) -> str:
+        return self.page.url.split("/observe/")[1].split("#")[0].split("?")[0]
+
+    def open(self, observation_id: str) -> "ObservationScreen":
+        CoachApp(self.page).open(f"/observe/{observation_id}")
+        return self
+
     def units(self) -> list[str]:
         """The ids of the level-button groups (one per dimension, or per item)."""
-        return list(self.page.eval_on_selector_all("form.levels", "els => els.map(e => e.id)"))
+        return list(self.page.eval_on_selector_all("div.levels", "els => els.map(e => e.id)"))
 
-    def tap_level(self, unit_id: str, index: int = 0) -> None:
+    def tap_unit(self, unit_id: str, index: int = 0) -> None:
         """Tap the index-th level of a group and wait until it shows as chosen."""
-        self.page.locator(f"#{unit_id} button.level").nth(index).click()
-        self.page.locator(f"#{unit_id} button.level").nth(index).and_(
-            self.page.locator('[aria-pressed="true"]')
-        ).wait_for()
+        button = self.page.locator(f"#{unit_id} button.level").nth(index)
+        button.click()
+        expect(self.page.locator(f"#{unit_id} button.level").nth(index)).to_have_attribute(
+            "aria-pressed", "true"
+        )
+
+    def tap_level(self, dimension: str, index: int) -> None:
+        group = self.page.get_by_role("group", name=f"Level for {dimension}", exact=True)
+        group.locator("button.level").nth(index).click()
+        expect(
+            self.page.get_by_role("group", name=f"Level for {dimension}", exact=True)
+            .locator("button.level")
+            .nth(index)
+        ).to_have_attribute("aria-pressed", "true")
+
+    def chosen_level(self, dimension: str) -> str:
+        group = self.page.get_by_role("group", name=f"Level for {dimension}", exact=True)
+        return group.locator('button[aria-pressed="true"]').first.get_attribute("data-value") or ""
 
     def chosen(self) -> int:
-        return self.page.locator('form.levels button[aria-pressed="true"]').count()
+        return self.page.locator('div.levels button[aria-pressed="true"]').count()
+
+    def scored(self) -> str:
+        return self.page.locator(".observe-bar .scored").inner_text()
 
     def start_timer(self) -> None:
         self.page.get_by_role("button", name="Start timer").click()
         self.page.get_by_role("button", name="Pause timer").wait_for()
 
-    def timer_running(self) -> bool:
-        return self.page.locator("[data-timer]").get_attribute("data-running") == "true"
+    def pause_timer(self) -> None:
+        self.page.get_by_role("button", name="Pause timer").click()
+        self.page.get_by_role("button", name="Resume timer").wait_for()
 
-    def add_note(self, text: str, tag: str | None = None) -> None:
+    def timer_running(self) -> bool:
+        return self.page.get_by_role("button", name="Pause timer").count() == 1
+
+    def add_note(self, text: str, tags: list[str] | None = None) -> None:
         self.page.locator("#note-text").fill(text)
-        if tag:
-            self.page.locator(".note-tags summary").click()
-            self.page.locator(".note-tags").get_by_label(tag, exact=True).check()
+        if tags:
+            details = self.page.locator("#note-tags")
+            if details.get_attribute("open") is None:
+                details.locator("summary").click()
+            for tag in tags:
+                details.get_by_label(tag, exact=True).check()
         self.page.get_by_role("button", name="Add note").click()
         self.page.locator(".note-list .note-text", has_text=text).wait_for()
 
     def notes(self) -> list[str]:
         return self.page.locator(".note-list .note-text").all_inner_texts()
 
+    def note_lines(self) -> list[str]:
+        """Each note as shown: its clock time and lesson minute, the text and its tags."""
+        return [
+            " ".join(line.split()) for line in self.page.locator(".note-list li").all_inner_texts()
+        ]
+
     def write_evidence(self, dimension: str, text: str) -> None:
         box = self.page.get_by_label(f"Evidence for {dimension}", exact=True)
         box.fill(text)
-        box.locator("xpath=..").locator(".save-status", has_text="Saved").wait_for()
+        box.blur()
+        expect(box).not_to_have_attribute("data-dirty", "1")
 
     def evidence(self, dimension: str) -> str:
         return self.page.get_by_label(f"Evidence for {dimension}", exact=True).input_value()
 
-    def tap_tally(self, label: str) -> None:
-        button = self.page.locator("button.tally-tap", has_text=label).first
-        before = int(button.locator(".tally-count").inner_text())
-        button.click()
-        self.page.locator("button.tally-tap", has_text=label).first.locator(
-            ".tally-count", has_text=str(before + 1)
-        ).wait_for()
+    def tally(self, label: str) -> int:
+        return int(
+            self.page.locator("button.tally-tap", has_text=label)
+            .first.locator(".tally-count")
+            .inner_text()
+        )
+
+    def tap_tally(self, label: str, undo: bool = False) -> None:
+        before = self.tally(label)
+        row = self.page.locator(
+            ".tally-list li", has=self.page.locator(".tally-label", has_text=label)
+        )
+        row.first.locator("button.tally-undo" if undo else "button.tally-tap").click()
+        expect(
+            self.page.locator("button.tally-tap", has_text=label).first.locator(".tally-count")
+        ).to_have_text(str(before + (-1 if undo else 1)))
 
     def finalize(self) -> None:
         self.page.get_by_role("button", name="Finalize observation").click()
-        self.page.wait_for_load_state("domcontentloaded")
+
+    def wait_final(self) -> None:
+        expect(self.page.locator("#finish-h")).to_have_text("Final")
 
     def missing(self) -> list[str]:
-        return self.page.locator("#problems .missing li").all_inner_texts()
+        self.page.locator("#missing").wait_for()
+        return self.page.locator("#missing li").all_inner_texts()
+
+    def share(self, teacher: str) -> None:
+        self.page.get_by_role("button", name=f"Share with {teacher}").click()
+        self.page.locator("#finish").get_by_text("Shared ").first.wait_for()
+
+    def status_badge(self) -> str:
+        return self.page.locator("h1 + .lede .badge").inner_text()
 
     def reload(self) -> None:
         self.page.reload()
-        self.page.wait_for_load_state("domcontentloaded")
+        CoachApp(self.page).ready()
+        self.page.locator(".observe-bar").wait_for()
 
 
-# --- Offline capture --------------------------------------------------------------------------
-
-SYNC_TIMEOUT_MS = 15_000
+# --- The network ---------------------------------------------------------------------------------
 
 
 def go_offline(context: BrowserContext) -> None:
@@ -203,8 +301,8 @@ def _refuse(route: Route) -> None:
 
 
 def wait_until_ready_offline(page: Page, timeout_s: float = 20) -> None:
-    """Wait until the service worker is active and has kept the pages a coach needs
-    without a network (the week, the caseload, the capture screen, the rubrics)."""
+    """Wait until the service worker is active and has kept what a coach needs without a
+    network: the shell of the coach's app (one copy for every coach screen) and the rubrics."""
     deadline = time.monotonic() + timeout_s
     script = """async () => {
         // An active worker answers every navigation in its scope, whether or not it has
@@ -215,7 +313,7 @@ def wait_until_ready_offline(page: Page, timeout_s: float = 20) -> None:
         if (!name) return false;
         const cache = await caches.open(name);
         const kept = await Promise.all(
-            ["/capture", "/week", "/caseload", "/rubrics"].map(url => cache.match(url)));
+            ["/__cadence/coach-shell", "/rubrics"].map(url => cache.match(url)));
         return kept.every(Boolean);
     }"""
     while not page.evaluate(script):
@@ -231,80 +329,8 @@ def wait_until_ready_offline(page: Page, timeout_s: float = 20) -> None:
 
 
 @dataclass
-class CapturePage:
-    """The observation screen that works offline (/capture)."""
-
-    page: Page
-
-    def open(self, query: str = "") -> "CapturePage":
-        self.page.goto("/capture" + query)
-        return self.ready()
-
-    def ready(self) -> "CapturePage":
-        self.page.locator("#capture [data-loading]").wait_for(state="detached")
-        return self
-
-    def start(self, teacher: str, rubric_titles: list[str], grade: str, course_unit: str) -> str:
-        """Fill the new-observation form; return the new observation's id."""
-        self.page.get_by_label("Teacher").select_option(label=teacher)
-        for title in rubric_titles:
-            self.page.get_by_role("checkbox", name=title).check()
-        self.page.get_by_label("Grade").select_option(grade)
-        self.page.get_by_label("Course or unit").fill(course_unit)
-        self.page.get_by_role("button", name="Start observing").click()
-        self.page.wait_for_url("**/capture?obs=*")
-        self.ready()
-        return self.observation_id()
-
-    def observation_id(self) -> str:
-        return self.page.url.split("obs=")[1].split("#")[0].split("&")[0]
-
-    def tap_level(self, dimension: str, index: int) -> None:
-        group = self.page.get_by_role("group", name=f"Score for {dimension}", exact=True)
-        button = group.locator("button.level").nth(index)
-        button.click()
-        expect(button).to_have_attribute("aria-pressed", "true")
-
-    def chosen_level(self, dimension: str) -> str:
-        group = self.page.get_by_role("group", name=f"Score for {dimension}", exact=True)
-        return group.locator('button[aria-pressed="true"] .level-value').inner_text()
-
-    def write_evidence(self, dimension: str, text: str) -> None:
-        box = self.page.get_by_label(f"Evidence for {dimension}", exact=True)
-        box.fill(text)
-        box.blur()
-        expect(box).not_to_have_attribute("data-dirty", "1")
-
-    def evidence(self, dimension: str) -> str:
-        return self.page.get_by_label(f"Evidence for {dimension}", exact=True).input_value()
-
-    def add_note(self, text: str) -> None:
-        self.page.get_by_label("Note", exact=True).fill(text)
-        self.page.get_by_role("button", name="Add note").click()
-        self.page.locator(".note-list .note-text", has_text=text).wait_for()
-
-    def notes(self) -> list[str]:
-        return self.page.locator(".note-list .note-text").all_inner_texts()
-
-    def finalize(self) -> None:
-        self.page.get_by_role("button", name="Finalize observation").click()
-        self.page.get_by_text("This observation is final.").wait_for()
-
-    def status_badge(self) -> str:
-        return self.page.locator("h1 + .lede .badge").inner_text()
-
-    def sync_status(self) -> str:
-        return self.page.locator("#sync-status .sync-text").inner_text()
-
-    def wait_for_status(self, text: str) -> None:
-        expect(self.page.locator("#sync-status .sync-text")).to_contain_text(
-            text, timeout=SYNC_TIMEOUT_MS
-        )
-
-
-@dataclass
 class WeekPage:
-    """The coach's week and coaching cycles, with or without a network (/week)."""
+    """The coach's week and coaching cycles in the coach's app (/week)."""
 
     page: Page
 
@@ -313,7 +339,7 @@ class WeekPage:
         return self.ready()
 
     def ready(self) -> "WeekPage":
-        self.page.locator("#week[data-ready]").wait_for()
+        self.page.locator("#app[data-ready]").wait_for()
         return self
 
     @property

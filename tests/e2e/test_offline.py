@@ -26,14 +26,16 @@ from server.roster.models import CoachAssignment
 from server.sync.models import SyncConflict, SyncQuarantine
 from tests.e2e.conftest import TABLET_PORTRAIT, demo_app_database, serve
 from tests.e2e.pages import (
-    CapturePage,
+    CoachApp,
     LoginPage,
+    ObservationScreen,
     go_offline,
     go_online,
     wait_until_ready_offline,
 )
 
 COACH = f"maria.lopez@{demo.DEMO_DOMAIN}"
+ANA = "Ana Torres"
 OTHER_COACH = f"daniel.okafor@{demo.DEMO_DOMAIN}"
 DEMAND = "Cognitive demand of the task"
 POSED, ENACTED = "Task as posed", "Task as enacted"
@@ -104,15 +106,20 @@ def tablet(browser: Browser, server: OfflineServer) -> Iterator[object]:
 
 def _signed_in(
     context: BrowserContext, email: str = COACH, offline_ready: bool = True
-) -> tuple[Page, CapturePage]:
+) -> tuple[Page, CoachApp]:
     page = context.new_page()
     LoginPage(page).open().sign_in(email, demo.DEMO_PASSWORD)
-    capture = CapturePage(page).open()
+    app = CoachApp(page).open("/caseload")
     if offline_ready:
         wait_until_ready_offline(page)
     else:  # no service worker: wait for the caseload and rubrics to reach the local store
-        page.get_by_role("link", name="Observe Ana Torres").wait_for()
-    return page, capture
+        page.get_by_role("list", name="Teachers in my caseload").wait_for()
+    return page, app
+
+
+def _start(page: Page, grade: str, course_unit: str, teacher: str = ANA) -> ObservationScreen:
+    """From the caseload: the teacher, New observation, the lesson details, Start observing."""
+    return CoachApp(page).new_observation(teacher).start([DEMAND], grade, course_unit)
 
 
 def _observation(server: OfflineServer, obs_id: str) -> Observation | None:
@@ -137,46 +144,44 @@ def test_a_observe_offline_reload_reopen_then_sync_exactly_once(
     tablet: object, server: OfflineServer
 ) -> None:
     context = tablet()  # type: ignore[operator]
-    page, capture = _signed_in(context)
+    page, app = _signed_in(context)
     go_offline(context)
 
-    page.goto("/caseload")  # the tablet's copy
+    app.open("/caseload")  # drawn from the tablet's store
     expect(page.get_by_role("heading", level=1)).to_have_text("My caseload")
     page.goto("/rubrics")
     expect(page.get_by_role("heading", level=1)).to_have_text("Rubrics")
-    page.goto("/caseload")
-    page.get_by_role("link", name="Observe Ana").click()
-    capture.ready()
-    obs_id = capture.start("Ana Torres (Cedar Elementary)", [DEMAND], "4", "Offline fractions")
-    capture.tap_level(POSED, 2)
-    capture.tap_level(ENACTED, 1)
-    capture.write_evidence(POSED, "Students asked why the rule works")
-    capture.add_note("Pairs compared two strategies")
-    capture.finalize()
-    capture.wait_for_status("Offline:")
-    assert "waiting" in capture.sync_status()
+    obs = _start(page, "4", "Offline fractions")
+    obs_id = obs.observation_id
+    obs.tap_level(POSED, 2)
+    obs.tap_level(ENACTED, 1)
+    obs.write_evidence(POSED, "Students asked why the rule works")
+    obs.add_note("Pairs compared two strategies")
+    obs.finalize()
+    obs.wait_final()
+    app.wait_for_status("Offline:")
+    assert "waiting" in app.sync_status()
     _shoot(page, "a-final-offline")
 
-    page.reload()
-    capture.ready()
-    assert capture.status_badge() == "Final"
-    assert capture.notes() == ["Pairs compared two strategies"]
-    assert capture.chosen_level(POSED) == "3"
+    obs.reload()
+    assert obs.status_badge() == "Final"
+    assert obs.notes() == ["Pairs compared two strategies"]
+    assert obs.chosen_level(POSED) == "3"
 
     page.close()  # close the tab and open the app again, still offline
     page = context.new_page()
-    capture = CapturePage(page).open(f"?obs={obs_id}")
-    assert capture.evidence(POSED) == "Students asked why the rule works"
+    obs = ObservationScreen(page).open(obs_id)
+    assert obs.evidence(POSED) == "Students asked why the rule works"
     assert _observation(server, obs_id) is None
 
     go_online(context)
-    capture.wait_for_status("All changes saved")
-    obs = _observation(server, obs_id)
-    assert obs is not None and obs.status == ObservationStatus.final
+    CoachApp(page).wait_for_status("All changes saved")
+    row = _observation(server, obs_id)
+    assert row is not None and row.status == ObservationStatus.final
     assert _count(server, Observation, course_unit="Offline fractions") == 1
-    assert _count(server, Score, observation_id=obs.id) == 2
-    assert _count(server, Note, observation_id=obs.id) == 1
-    assert _count(server, Evidence, observation_id=obs.id) == 1
+    assert _count(server, Score, observation_id=row.id) == 2
+    assert _count(server, Note, observation_id=row.id) == 1
+    assert _count(server, Evidence, observation_id=row.id) == 1
 
 
 def test_b_response_lost_after_commit_is_retried_and_stored_once(
@@ -185,7 +190,7 @@ def test_b_response_lost_after_commit_is_retried_and_stored_once(
     # Playwright cannot route the requests of a page a service worker controls: this one
     # runs without the worker (the outbox and the sender are the page's own).
     context = tablet(service_workers="block")  # type: ignore[operator]
-    page, capture = _signed_in(context, offline_ready=False)
+    page, app = _signed_in(context, offline_ready=False)
     dropped: list[int] = []
 
     def drop_first_answer(route: Route) -> None:
@@ -197,72 +202,72 @@ def test_b_response_lost_after_commit_is_retried_and_stored_once(
             route.continue_()
 
     context.route("**/api/sync/push", drop_first_answer)
-    page.goto("/capture?new=1")
-    capture.ready()
-    obs_id = capture.start("Ana Torres (Cedar Elementary)", [DEMAND], "5", "Lost answer")
+    obs = _start(page, "5", "Lost answer")
+    obs_id = obs.observation_id
     for _ in range(100):  # route handlers run while Playwright waits
         if dropped:
             break
         page.wait_for_timeout(100)
     assert dropped == [200]
-    capture.wait_for_status("1 change waiting")
+    app.wait_for_status("1 change waiting")
     assert _observation(server, obs_id) is not None  # committed, though the tablet never heard
 
     context.set_offline(True)  # the network drops and comes back: the tablet sends again
     context.set_offline(False)
-    capture.wait_for_status("All changes saved")
-    capture.tap_level(POSED, 1)
+    app.wait_for_status("All changes saved")
+    obs.tap_level(POSED, 1)
     # The status may still show the last sync for a moment: wait for the server instead.
-    obs = _observation(server, obs_id)
-    assert obs is not None
+    row = _observation(server, obs_id)
+    assert row is not None
     for _ in range(150):
-        if _count(server, Score, observation_id=obs.id):
+        if _count(server, Score, observation_id=row.id):
             break
         page.wait_for_timeout(100)
-    capture.wait_for_status("All changes saved")
+    app.wait_for_status("All changes saved")
     assert _count(server, Observation, course_unit="Lost answer") == 1
-    obs = _observation(server, obs_id)
-    assert obs is not None and obs.version == 2  # the create once, the score once
-    assert _count(server, Score, observation_id=obs.id) == 1
+    row = _observation(server, obs_id)
+    assert row is not None and row.version == 2  # the create once, the score once
+    assert _count(server, Score, observation_id=row.id) == 1
 
 
 def test_c_two_devices_conflict_is_shown_resolved_and_reaches_the_other(
     tablet: object, server: OfflineServer
 ) -> None:
     one, two = tablet(), tablet()  # type: ignore[operator]
-    page1, cap1 = _signed_in(one)
-    page1.goto("/capture?new=1")
-    cap1.ready()
-    obs_id = cap1.start("Ana Torres (Cedar Elementary)", [DEMAND], "3", "Two devices")
-    cap1.wait_for_status("All changes saved")
-    page2, cap2 = _signed_in(two)
-    page2.goto(f"/capture?obs={obs_id}")
+    page1, app1 = _signed_in(one)
+    obs1 = _start(page1, "3", "Two devices")
+    obs_id = obs1.observation_id
+    app1.wait_for_status("All changes saved")
+    page2, app2 = _signed_in(two)
+    page2.goto(f"/observe/{obs_id}")
     # The second tablet's first pull (about 1,500 records of the coach's two years of coaching)
-    # brings the observation; the page redraws when it is done.
+    # brings the observation; the screen is drawn again when it is done.
     expect(page2.get_by_role("heading", level=1)).to_have_text(
         "Observing Ana Torres", timeout=20_000
     )
+    obs2 = ObservationScreen(page2)
 
     go_offline(one)
     go_offline(two)
-    cap1.write_evidence(POSED, "Tablet one: students explained their rule")
-    cap2.write_evidence(POSED, "Tablet two: students drew diagrams")
+    obs1.write_evidence(POSED, "Tablet one: students explained their rule")
+    obs2.write_evidence(POSED, "Tablet two: students drew diagrams")
     go_online(one)
-    cap1.wait_for_status("All changes saved")
+    app1.wait_for_status("All changes saved")
     go_online(two)
-    cap2.wait_for_status("Conflict: needs you")
+    app2.wait_for_status("Conflict: needs you")
     assert _count(server, SyncConflict, observation_id=uuid.UUID(obs_id)) == 1
 
     page2.get_by_role("link", name="Choose").click()
-    page2.get_by_role("link", name="Ana Torres", exact=False).first.click()
-    conflict = page2.get_by_role("group", name=f"Evidence for {POSED}")
+    page2.get_by_role("link", name="Observation of Ana Torres", exact=False).first.click()
+    app2.ready()
+    conflict = page2.get_by_role("group", name=f"Evidence: {POSED}")
     expect(conflict).to_contain_text("Tablet one: students explained their rule")
     expect(conflict).to_contain_text("Tablet two: students drew diagrams")
     _shoot(page2, "c-conflict")
     combined = "Students explained their rule and drew diagrams"
     page2.get_by_label("Combined text").fill(combined)
     page2.get_by_role("button", name="Save my choice").click()
-    cap2.wait_for_status("All changes saved")
+    app2.wait_for_status("All changes saved")
     expect(page2.locator("#conflicts")).to_have_count(0)
     with server.session() as session:
         kept = session.exec(
@@ -289,21 +294,19 @@ def test_d_session_expired_offline_sign_in_then_queue_is_sent(
     tablet: object, server: OfflineServer
 ) -> None:
     context = tablet()  # type: ignore[operator]
-    page, capture = _signed_in(context)
+    page, app = _signed_in(context)
     go_offline(context)
-    page.goto("/capture?new=1")
-    capture.ready()
-    obs_id = capture.start("Ana Torres (Cedar Elementary)", [DEMAND], "2", "Expired session")
-    capture.tap_level(POSED, 0)
+    obs_id = _start(page, "2", "Expired session").observation_id
+    ObservationScreen(page).tap_level(POSED, 0)
     _expire_sessions(server, COACH)
 
     go_online(context)
-    capture.wait_for_status("Signed out")
+    app.wait_for_status("Signed out")
     assert _observation(server, obs_id) is None
     page.get_by_role("link", name="Sign in to send them").click()
     LoginPage(page).sign_in(COACH, demo.DEMO_PASSWORD)
-    page.wait_for_url(f"**/capture?obs={obs_id}")
-    capture.wait_for_status("All changes saved")
+    page.wait_for_url(f"**/observe/{obs_id}")
+    app.wait_for_status("All changes saved")
     obs = _observation(server, obs_id)
     assert obs is not None
     assert _count(server, Score, observation_id=obs.id) == 1
@@ -313,17 +316,15 @@ def test_e_new_version_prompts_and_waits_for_the_sync_in_progress(
     tablet: object, server: OfflineServer
 ) -> None:
     context = tablet()  # type: ignore[operator]
-    page, capture = _signed_in(context)
+    page, app = _signed_in(context)
     static_caches = "async () => (await caches.keys()).filter(n => n.startsWith('cadence-static-'))"
     before = page.evaluate(static_caches)
     original = server.app.state.asset_version  # type: ignore[attr-defined]
     try:
         server.gate.open.clear()  # the next push is held: a sync in progress
-        page.goto("/capture?new=1")
-        capture.ready()
-        obs_id = capture.start("Ana Torres (Cedar Elementary)", [DEMAND], "6", "During update")
+        obs_id = _start(page, "6", "During update").observation_id
         assert server.gate.waiting.wait(10)
-        capture.wait_for_status("Sending 1 change")
+        app.wait_for_status("Sending 1 change")
 
         server.set_version("e2e-next")
         page.evaluate("Cadence.app.checkForUpdate()")
@@ -339,8 +340,8 @@ def test_e_new_version_prompts_and_waits_for_the_sync_in_progress(
 
         with page.expect_event("load", timeout=15_000):
             server.gate.open.set()
-        capture.ready()
-        capture.wait_for_status("All changes saved")
+        app.ready()
+        app.wait_for_status("All changes saved")
         page.wait_for_function(
             "async () => (await caches.keys()).filter(n => n.startsWith('cadence-static-'))"
             ".join() === 'cadence-static-e2e-next'",
@@ -374,28 +375,24 @@ def test_sign_out_with_unsent_changes_asks_first_then_clears_the_tablet(
     tablet: object, server: OfflineServer
 ) -> None:
     context = tablet(service_workers="block")  # type: ignore[operator]  (routes, as in b)
-    page, capture = _signed_in(context, offline_ready=False)
+    page, app = _signed_in(context, offline_ready=False)
     context.route("**/api/sync/push", lambda route: route.abort("connectionrefused"))
-    page.goto("/capture?new=1")
-    capture.ready()
-    obs_id = capture.start("Ana Torres (Cedar Elementary)", [DEMAND], "7", "Sign-out guard")
-    capture.wait_for_status("1 change waiting")
+    obs_id = _start(page, "7", "Sign-out guard").observation_id
+    app.wait_for_status("1 change waiting")
 
     page.get_by_role("button", name="Sign out").click()
     dialog = page.get_by_role("alertdialog", name="Sign out?")
     expect(dialog).to_contain_text("1 change has not reached the server yet")
     _shoot(page, "signout-guard")
-    assert page.url.endswith(f"obs={obs_id}")  # still signed in
+    assert page.url.endswith(f"/observe/{obs_id}")  # still signed in
     dialog.get_by_role("button", name="Stay signed in and send them").click()
     context.unroute("**/api/sync/push")
-    capture.wait_for_status("All changes saved")
+    app.wait_for_status("All changes saved")
     assert _observation(server, obs_id) is not None
 
     context.route("**/api/sync/push", lambda route: route.abort("connectionrefused"))
-    page.goto("/capture?new=1")
-    capture.ready()
-    lost = capture.start("Ana Torres (Cedar Elementary)", [DEMAND], "8", "Deleted on purpose")
-    capture.wait_for_status("1 change waiting")
+    lost = _start(page, "8", "Deleted on purpose").observation_id
+    app.wait_for_status("1 change waiting")
     page.get_by_role("button", name="Sign out").click()
     page.get_by_role("button", name="Sign out and delete them").click()
     page.wait_for_url("**/login")
@@ -411,27 +408,25 @@ def test_shared_tablet_never_sends_one_persons_changes_under_another_login(
     tablet: object, server: OfflineServer
 ) -> None:
     context = tablet()  # type: ignore[operator]
-    page, capture = _signed_in(context)
+    page, app = _signed_in(context)
     go_offline(context)
-    page.goto("/capture?new=1")
-    capture.ready()
-    obs_id = capture.start("Ana Torres (Cedar Elementary)", [DEMAND], "K", "Shared tablet")
+    obs_id = _start(page, "K", "Shared tablet").observation_id
     _expire_sessions(server, COACH)
     go_online(context)
-    capture.wait_for_status("Signed out")
+    app.wait_for_status("Signed out")
 
     page.goto("/login")
     LoginPage(page).sign_in(OTHER_COACH, demo.DEMO_PASSWORD)
-    other = CapturePage(page).open()
+    other = CoachApp(page).open("/observe")
     other.wait_for_status("1 change by another person wait")
-    expect(page.get_by_role("list", name="Observations on this tablet")).to_have_count(0)
+    expect(page.locator(f'a[href="/observe/{obs_id}"]')).to_have_count(0)
     page.wait_for_timeout(500)
     assert _observation(server, obs_id) is None  # never sent under the other login
 
     page.get_by_role("button", name="Sign out").click()  # nothing of theirs waits: no question
     page.wait_for_url("**/login")
     LoginPage(page).sign_in(COACH, demo.DEMO_PASSWORD)
-    CapturePage(page).open().wait_for_status("All changes saved")
+    CoachApp(page).open("/observe").wait_for_status("All changes saved")
     obs = _observation(server, obs_id)
     assert obs is not None
     with server.session() as session:
@@ -444,11 +439,9 @@ def test_a_refused_write_is_acknowledged_shown_with_its_reason_and_dismissed(
 ) -> None:
     coach_email = f"priya.shah@{demo.DEMO_DOMAIN}"
     context = tablet()  # type: ignore[operator]
-    page, capture = _signed_in(context, email=coach_email)
+    page, app = _signed_in(context, email=coach_email)
     go_offline(context)
-    page.goto("/capture?new=1")
-    capture.ready()
-    obs_id = capture.start("Chloe Nguyen (Riverside Middle)", [DEMAND], "8", "Refused")
+    obs_id = _start(page, "8", "Refused", teacher="Chloe Nguyen").observation_id
     with server.session() as session:  # meanwhile Chloe leaves Priya's caseload
         coach = session.exec(select(User).where(User.email == coach_email)).one()
         today = date.today()
@@ -467,7 +460,7 @@ def test_a_refused_write_is_acknowledged_shown_with_its_reason_and_dismissed(
         session.commit()
     try:
         go_online(context)
-        capture.wait_for_status("1 change refused")
+        app.wait_for_status("1 change refused")
         assert _observation(server, obs_id) is None
         page.get_by_role("link", name="See why").click()
         refused = page.get_by_role("region", name="Changes the server refused")
@@ -476,7 +469,7 @@ def test_a_refused_write_is_acknowledged_shown_with_its_reason_and_dismissed(
         _shoot(page, "refused")
         refused.get_by_role("button", name="Dismiss").click()
         expect(refused).to_have_count(0)
-        capture.wait_for_status("All changes saved")
+        app.wait_for_status("All changes saved")
         assert _count(server, SyncQuarantine, entity_id=obs_id) == 1  # kept for support
     finally:
         with server.session() as session:

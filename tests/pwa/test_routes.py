@@ -1,11 +1,13 @@
 """The installable app's files: the service worker (root scope, stamped with the asset
-version), the manifest and its icons, the offline page (no personal data) and the capture
-shell (coaches only)."""
+version), the manifest and its icons, the offline page (no personal data) and the shell of
+the coach's app (coaches only, the same for every coach screen)."""
 
 import json
 import re
+import uuid
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
@@ -83,18 +85,27 @@ def test_offline_page_needs_no_login_and_shows_nobody(
     assert "data-user-id" not in html
 
 
-def test_capture_shell_is_for_coaches(
-    client: TestClient, session: Session, settings: Settings
+@pytest.mark.parametrize(
+    "path",
+    ["/week", "/caseload", "/review", "/observe", f"/observe/{uuid.uuid4()}", "/teachers/1",
+     "/teachers/1/observations/new", "/week?cycle=x"],
+)  # fmt: skip
+def test_every_coach_screen_is_the_one_shell(
+    client: TestClient, session: Session, settings: Settings, path: str
 ) -> None:
     school = create_school(session, create_district(session))
     coach = create_user(session, settings, role=Role.coach, school=school)
     session.commit()
     login(client, coach.email, PASSWORD)
-    response = client.get("/capture")
+    response = client.get(path)
     assert response.status_code == 200
-    assert 'id="capture"' in response.text
     assert f'data-user-id="{coach.id}"' in response.text
-    assert 'src="/static/js/capture.js"' in response.text
+    assert 'src="/static/js/coach.js"' in response.text
+    # The shell is the same for every screen (so the worker keeps one copy): nothing in it
+    # depends on the address.
+    body = response.text.split('<div id="app"', 1)[1]
+    assert body == client.get("/week").text.split('<div id="app"', 1)[1]
+    assert "Cadence needs JavaScript here" in body
 
 
 def test_pages_tell_the_scripts_who_is_signed_in_and_their_home(

@@ -51,20 +51,21 @@ def test_a_coach_gets_their_caseload_the_rubrics_and_the_grades(
     sign_in(client, school.coach.email)
     body = get_bootstrap(client)
     assert set(body) == {
-        "user", "home", "server_time", "caseload", "rubrics", "grades",
+        "user", "home", "server_time", "caseload", "known_teachers", "rubrics", "grades",
         "check_in_kinds", "focus_options", "commitment_owners",
     }  # fmt: skip
     assert body["user"] == {"id": school.coach.id, "name": school.coach.name}
     assert body["home"] == "/week"
+    assert body["known_teachers"] == []  # no past observation or cycle outside the caseload
     assert body["server_time"].endswith("+00:00")
     assert body["caseload"] == [
         {
             "teacher_id": cohort_teacher.id, "name": "Cora Cohort", "school": home.name,
-            "school_id": home.id, "cohort": year.name,
+            "school_id": home.id, "cohort": year.name, "since": year.start_date.isoformat(),
         },
         {
             "teacher_id": school.teacher.id, "name": "Tess Teacher", "school": home.name,
-            "school_id": home.id, "cohort": None,
+            "school_id": home.id, "cohort": None, "since": year.start_date.isoformat(),
         },
     ]  # fmt: skip
     # Another coach's teacher (same school) never appears.

@@ -150,3 +150,22 @@ def test_no_change_is_skipped_while_writers_commit_concurrently(
         committed = session.exec(select(SyncChange.seq).order_by(col(SyncChange.seq))).all()
     assert len(committed) == 4 + 4 * 15
     assert sorted(seen) == list(committed)  # the reader started at 0: it saw every one
+
+
+def test_the_coach_pulls_the_changes_made_after_finalizing_in_words(
+    client: TestClient, school: School
+) -> None:
+    oid = school.create()
+    school.score_all_talk(oid)
+    school.apply(ops.Finalize(observation_id=oid))
+    sign_in(client, school.coach.email)
+    assert pull(client)["changes"][0]["data"]["revisions"] == []  # nothing changed since
+    school.score(oid, "press", 3)
+    school.apply(ops.Share(observation_id=oid, audience="teacher"))
+    revisions = pull(client)["changes"][0]["data"]["revisions"]
+    assert [(r["what"], r["before"], r["after"]) for r in revisions][::-1] == [
+        ("Score: Teacher's press", "2", "3"),
+        ("Shared with the teacher", "\u2013", revisions[0]["after"]),
+    ]
+    assert revisions[0]["after"][:3] in {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"}
+    assert {r["actor_name"] for r in revisions} == {school.coach.name}

@@ -12,7 +12,7 @@ from server.cli import app as cli_app
 from server.config import get_settings
 from server.sync.models import ApiToken
 from tests.conftest import TEST_SECRET
-from tests.sync.conftest import School, create_mutation, sign_in
+from tests.sync.conftest import API_HEADERS, School, create_mutation, sign_in
 
 runner = CliRunner()
 BODY = {"device_id": "tablet-1", "mutations": []}
@@ -79,11 +79,33 @@ def test_same_origin_with_the_header_passes_without_the_form_token(
     assert response.status_code == 200, response.text
 
 
+def test_a_page_drawn_for_another_person_sends_and_receives_nothing(
+    client: TestClient, school: School
+) -> None:
+    """A shared tablet: a page kept for the coach signed in before names them; the session
+    is now another person's. Nothing is applied or pulled under it."""
+    sign_in(client, school.coach.email)
+    oid = uuid.uuid4()
+    body = {"device_id": "d", "mutations": [create_mutation(school, oid, 1)]}
+    someone_else = {**API_HEADERS, "X-Cadence-User": str(school.coach.id + 1000)}
+    for response in (
+        client.post("/api/sync/push", json=body, headers=someone_else),
+        client.get("/api/sync/pull", headers=someone_else),
+        client.get("/api/sync/bootstrap", headers=someone_else),
+    ):
+        assert response.status_code == 409, response.text
+        assert response.json()["detail"].startswith("X-Cadence-User:")
+        assert response.headers["X-Cadence-Stale-Page"] == "1"
+    assert client.get("/api/sync/pull", headers=API_HEADERS).json()["changes"] == []
+    mine = {**API_HEADERS, "X-Cadence-User": str(school.coach.id)}
+    pushed = client.post("/api/sync/push", json=body, headers=mine)
+    assert pushed.status_code == 200 and pushed.json()["results"][0]["status"] == "applied"
+
+
 def test_pages_still_need_the_form_token(client: TestClient, school: School) -> None:
     sign_in(client, school.coach.email)
-    oid = school.create()
     response = client.post(
-        f"/observations/{oid}/finalize",
+        "/account/password",
         headers={"X-Cadence-Sync": "1", "Origin": "http://testserver"},
         follow_redirects=False,
     )

@@ -100,6 +100,16 @@
 
   // --- Sign-out -----------------------------------------------------------------------------
 
+  // This page was drawn for someone who is no longer signed in (the worker kept their copy):
+  // drop the kept pages so the reload comes from the server, for the person signed in now.
+  var reloading = false;
+  function reloadFresh() {
+    if (reloading) return;
+    reloading = true;
+    var again = function () { location.reload(); };
+    (worker() ? ask(worker(), { type: "forget" }) : Promise.resolve()).then(again, again);
+  }
+
   function forgetEverything(user) {
     var jobs = [Cadence.store.clearUser(user)];
     if (worker()) jobs.push(ask(worker(), { type: "forget" }));
@@ -147,6 +157,17 @@
     });
   }
 
+  // Signing in (perhaps as someone else on a shared tablet): the kept pages go first, so the
+  // page after sign-in comes from the server, never the copy kept for the person before.
+  function guardSignIn(form) {
+    form.addEventListener("submit", function (event) {
+      if (form.dataset.cleared === "1" || !worker()) return;
+      event.preventDefault();
+      var go = function () { form.dataset.cleared = "1"; form.submit(); };
+      ask(worker(), { type: "forget" }).then(go, go);
+    });
+  }
+
   function showDialog(dialog, text, canDiscard) {
     dialog.querySelector(".dialog-text").textContent = text;
     dialog.querySelector("[data-discard]").hidden = !canDiscard;
@@ -184,7 +205,7 @@
     return "Not saved on this tablet: " + (error && error.message ? error.message : error);
   }
 
-  Cadence.app = { warm: warm, checkForUpdate: checkForUpdate, saveError: saveError, forgetEverything: forgetEverything };
+  Cadence.app = { reloadFresh: reloadFresh, warm: warm, checkForUpdate: checkForUpdate, saveError: saveError, forgetEverything: forgetEverything };
 
   // Print buttons: shown only with JavaScript on (the CSP allows no inline handlers).
   function printButtons() {
@@ -199,6 +220,8 @@
     register();
     var form = document.querySelector("form.signout");
     if (form) guardSignOut(form);
+    var signIn = document.querySelector("form[action='/login']");
+    if (signIn) guardSignIn(signIn);
     if (document.body.dataset.userId) checkStorage();
   });
 })();

@@ -1,6 +1,7 @@
-// What needs the coach after a sync, shared by the observation screen and the coach's week:
-// changes the server refused (kept, with the reason) and conflicts (two values of one field,
-// resolved by a synced resolve_conflict write). Text from people is only set with textContent.
+// What needs the coach after a sync: changes the server refused (kept, with the reason) and
+// conflicts (two values of one field, resolved by a synced resolve_conflict write). The pieces
+// are drawn by the coach app's /review screen and on the record a conflict belongs to. Text
+// from people is only set with textContent.
 (function () {
   "use strict";
   var Cadence = window.Cadence;
@@ -12,6 +13,7 @@
   var OP_NAMES = {
     create_observation: "New observation", update_context: "Lesson details", set_score: "Score",
     set_evidence: "Evidence", add_note: "Note", set_tally: "Tally", finalize: "Finalize",
+    set_timer: "Lesson timer", share: "Sharing with the teacher",
     resolve_conflict: "Conflict choice",
     create_cycle: "New coaching cycle", update_cycle: "Cycle change", share_summary: "Sharing the summary",
     create_check_in: "New check-in", update_check_in: "Check-in change",
@@ -117,5 +119,22 @@
     return section;
   }
 
-  Cadence.review = { describeOp: describeOp, isCoaching: isCoaching, refused: refused, problemsSection: problemsSection, conflictsSection: conflictsSection };
+  function hasConflicts(r) { return !!(r.open_conflicts && r.open_conflicts.length); }
+
+  // One line on the week when something waits for the coach, linking to /review.
+  function needsYouLine() {
+    var data = Cadence.coach.app.data;
+    var conflicts = ["observation", "cycle", "check_in", "commitment"].reduce(function (n, e) { return n + data[e].filter(hasConflicts).length; }, 0);
+    var refusedCount = Cadence.coach.app.problems.length;
+    if (!conflicts && !refusedCount) return null;
+    var words = [];
+    if (conflicts) words.push(conflicts + (conflicts === 1 ? " conflict" : " conflicts"));
+    if (refusedCount) words.push(refusedCount + (refusedCount === 1 ? " refused change" : " refused changes"));
+    return h("p", { class: "alert error needs-you" }, [words.join(" and ") + " need you. ", h("a", { href: "/review", text: "See them" })]);
+  }
+
+  Cadence.review = {
+    describeOp: describeOp, isCoaching: isCoaching, refused: refused, problemsSection: problemsSection,
+    conflictsSection: conflictsSection, needsYouLine: needsYouLine, hasConflicts: hasConflicts,
+  };
 })();

@@ -91,7 +91,8 @@
       teacher_id: null, observed_at: null, grade: "", course_unit: "", lesson_goal: "",
       task_description: "", class_size: null, status: "draft", finalized_at: null,
       rubric_version_ids: [], scores: [], evidence: [], notes: [], tallies: [],
-      reflections: [], open_conflicts: [],
+      reflections: [], open_conflicts: [], revisions: [], timer: { started_at: null, elapsed: 0 },
+      shared_with_teacher_at: null, shared_with_principal_at: null,
     }, data || {});
   }
 
@@ -165,9 +166,25 @@
         setTallyCount(s, p.rubric_version_id, p.tally_id, p.category_id,
           p.count !== undefined && p.count !== null ? p.count : Math.max(0, tallyCount(s, p.rubric_version_id, p.tally_id, p.category_id) + (p.delta || 0)));
         break;
+      case "set_timer":
+        // As the server (observations/writes.set_timer): start, pause (elapsed grows), reset.
+        var t = s.timer || { started_at: null, elapsed: 0 };
+        var at = p.at || row.created_at;
+        if (p.action === "start" && !t.started_at) t = { started_at: at, elapsed: t.elapsed || 0 };
+        else if (p.action === "pause" && t.started_at) {
+          t = { started_at: null, elapsed: (t.elapsed || 0) + Math.max(0, Math.floor((new Date(at) - new Date(t.started_at)) / 1000)) };
+        } else if (p.action === "reset") t = { started_at: null, elapsed: 0 };
+        s.timer = t;
+        break;
       case "finalize":
+        if (s.status !== "final" && s.timer && s.timer.started_at) {  // the timer stops with the lesson
+          s.timer = { started_at: null, elapsed: (s.timer.elapsed || 0) + Math.max(0, Math.floor((new Date(row.created_at) - new Date(s.timer.started_at)) / 1000)) };
+        }
         s.status = "final";
         s.finalized_at = s.finalized_at || row.created_at;
+        break;
+      case "share":
+        if (p.audience === "teacher") s.shared_with_teacher_at = s.shared_with_teacher_at || row.created_at;
         break;
       // Coaching entities (cycle, check_in, commitment): a create gives the whole record, an
       // update the fields it changes.
@@ -431,6 +448,7 @@
       })).then(function () {
         s.meta.delete("cursor:" + userId);
         s.meta.delete("boot:" + userId);
+        s.meta.delete("pulled:" + userId);
       });
     });
   }

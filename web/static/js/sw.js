@@ -2,8 +2,10 @@
 // of the static files, so every deploy that changes them is a new worker with new caches.
 //
 // - Static files: cache-first from a versioned precache (filled at install).
-// - Pages: network-first; a good answer is kept for offline use; with no network the kept
-//   copy, else the offline page.
+// - The coach's screens: one shell for all of them (coach.js draws each from the tablet's
+//   store): the kept copy at once when there is one, refreshed in the background.
+// - Other pages: network-first; a good answer is kept for offline use; with no network the
+//   kept copy, else the offline page.
 // - /api/ is never touched: the page's outbox (store.js, sync.js) owns every write and retry.
 // - The worker never activates itself: the page asks (skip-waiting) when no sync is running.
 "use strict";
@@ -23,25 +25,33 @@ const PRECACHE = [
   "/static/js/app.js",
   "/static/js/ui.js",
   "/static/js/review.js",
-  "/static/js/capture.js",
-  "/static/js/coaching.js",
-  "/static/js/observe.js",
+  "/static/js/coach.js",
+  "/static/js/screens/scoring.js",
+  "/static/js/screens/observe.js",
+  "/static/js/screens/teachers.js",
+  "/static/js/screens/week.js",
+  "/static/js/screens/review.js",
   "/static/icons/icon.svg",
   "/static/icons/icon-192.png",
   "/static/icons/icon-512.png",
   "/static/icons/icon-maskable-512.png",
   "/static/icons/apple-touch-icon.png",
 ];
-// Pages whose query string only selects what the script shows: one cached copy serves all.
-const SHELLS = new Set(["/capture", "/week"]);
-// Sent with the pages fetched ahead for offline use (server/pwa/routes.py reads it).
-const WARM_HEADER = "X-Cadence-Warm";
+// The coach's screens (server/pwa/routes.py COACH_SCREENS): the server sends one shell for
+// all of them, so one kept copy serves every address and query string.
+const COACH_SCREENS = [
+  /^\/week$/, /^\/caseload$/, /^\/review$/, /^\/observe$/, /^\/observe\/[0-9a-f-]{36}$/,
+  /^\/teachers\/[0-9]+$/, /^\/teachers\/[0-9]+\/observations\/new$/,
+];
+const COACH_SHELL = "/__cadence/coach-shell";
 
 self.addEventListener("install", (event) => {
   event.waitUntil(
     caches
       .open(STATIC_CACHE)
-      .then((cache) => cache.addAll(PRECACHE.map((url) => new Request(url, { cache: "reload" })))),
+      // "no-cache": asked again with the validators the browser holds, so a file the page
+      // has just loaded comes back as a bodyless 304, yet a changed file is never stale.
+      .then((cache) => cache.addAll(PRECACHE.map((url) => new Request(url, { cache: "no-cache" })))),
   );
 });
 
@@ -81,6 +91,8 @@ self.addEventListener("fetch", (event) => {
   if (url.pathname.startsWith("/api/") || url.pathname === "/sw.js") return;
   if (url.pathname.startsWith("/static/") || url.pathname === "/manifest.webmanifest") {
     event.respondWith(cacheFirst(request));
+  } else if (request.mode === "navigate" && isCoachScreen(url)) {
+    event.respondWith(coachShell(event, request, url));
   } else if (request.mode === "navigate") {
     event.respondWith(networkFirst(request, url));
   }
@@ -97,8 +109,33 @@ async function cacheFirst(request) {
   return response;
 }
 
+function isCoachScreen(url) {
+  return COACH_SCREENS.some((re) => re.test(url.pathname));
+}
+
 function pageKey(url) {
-  return SHELLS.has(url.pathname) ? url.origin + url.pathname : url.href;
+  return isCoachScreen(url) ? url.origin + COACH_SHELL : url.href;
+}
+
+// The kept shell at once (online or not: the screen is drawn from the tablet either way), and
+// a fresh copy fetched behind it for next time. With no kept copy yet, the network.
+async function coachShell(event, request, url) {
+  const cache = await caches.open(PAGE_CACHE);
+  const kept = await cache.match(pageKey(url), { ignoreVary: true });
+  const fresh = fetch(request).then(async (response) => {
+    if (keepable(response)) await cache.put(pageKey(url), response.clone());
+    return response;
+  });
+  if (kept) {
+    event.waitUntil(fresh.catch(() => null));
+    return kept;
+  }
+  try {
+    return await fresh;
+  } catch (error) {
+    const offline = await caches.match("/offline", { ignoreVary: true });
+    return offline || new Response("You are offline.", { status: 503 });
+  }
 }
 
 function keepable(response) {
@@ -157,8 +194,7 @@ async function warm(urls) {
   for (const path of urls) {
     try {
       const url = new URL(path, self.location.origin);
-      // Marked as a warm-up: the server leaves out what only a reader should fetch (and audit).
-      const response = await fetch(url.href, { credentials: "same-origin", headers: { [WARM_HEADER]: "1" } });
+      const response = await fetch(url.href, { credentials: "same-origin" });
       if (keepable(response)) {
         await cache.put(pageKey(url), response);
         cached += 1;

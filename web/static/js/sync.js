@@ -26,17 +26,19 @@
     return fetch(path, {
       method: method,
       credentials: "same-origin",
-      headers: Object.assign({ "X-Cadence-Sync": "1" }, body ? { "Content-Type": "application/json" } : {}),
+      // Whose page this is: the server refuses (409) a page kept for someone else (below).
+      headers: Object.assign({ "X-Cadence-Sync": "1", "X-Cadence-User": String(userId()) }, body ? { "Content-Type": "application/json" } : {}),
       body: body ? JSON.stringify(body) : undefined,
       // A request that never answers must not hold the sync lock forever.
       signal: window.AbortSignal && AbortSignal.timeout ? AbortSignal.timeout(REQUEST_TIMEOUT_MS) : undefined,
     });
   }
 
-  // Why a request failed, as a short state: "signin", "offline" or "server".
+  // Why a request failed, as a short state: "signin", "offline", "stale" or "server".
   function failure(response) {
     if (!response) return "offline";
     if (response.status === 401) return "signin";
+    if (response.status === 409 && response.headers.get("X-Cadence-Stale-Page")) return "stale";
     return "server";
   }
 
@@ -97,7 +99,12 @@
         return response.json().then(function (out) {
           if (out.changes.length) changed = true;
           return store.applyPull(user, out.changes, out.cursor).then(function () {
-            return out.more ? pullAll(user) : "done";
+            if (out.more) return pullAll(user);
+            return store.getMeta("pulled:" + user).then(function (before) {
+              if (before) return "done";
+              changed = true;  // the screens drop their "still loading" line
+              return store.setMeta("pulled:" + user, Date.now()).then(function () { return "done"; });
+            });
           });
         });
       }, function () { return "offline"; });
@@ -115,6 +122,9 @@
         .then(function (pushed) { return pushed === "done" ? pullAll(user) : pushed; })
         .then(function (outcome) {
           state.sending = false;
+          // A shared tablet showed the page kept for the person before: nothing was sent or
+          // taken under the new session; drop the kept pages and draw the page again.
+          if (outcome === "stale") { Cadence.app.reloadFresh(); return outcome; }
           state.signin = outcome === "signin";
           if (outcome === "done") { state.error = null; state.lastSync = new Date(); }
           if (outcome === "server" && !state.error) state.error = "The server had a problem; trying again soon.";
@@ -141,10 +151,12 @@
     retryTimer = setTimeout(syncNow, ms);
   }
 
+  // After a save: send at once (a burst of taps within a few milliseconds goes as one push),
+  // so online a tap is on the server well under a second later.
   var soonTimer = null;
   function soon() {
     clearTimeout(soonTimer);
-    soonTimer = setTimeout(syncNow, 300);
+    soonTimer = setTimeout(syncNow, 20);
   }
 
   // What a tablet needs to work offline: the caseload, the rubrics and the person's home page.
@@ -157,6 +169,7 @@
     return store.getMeta("boot:" + user).then(function (kept) {
       if (kept && !force && Date.now() - last < BOOT_EVERY_MS) return kept;
       return api("GET", "/api/sync/bootstrap").then(function (response) {
+        if (failure(response) === "stale") { Cadence.app.reloadFresh(); return kept; }
         if (!response.ok) return kept;
         return response.json().then(function (data) {
           return store.setMeta("boot:" + user, data).then(function () {
@@ -170,9 +183,12 @@
     });
   }
 
+  // The pages to keep for offline use. The coach's screens are one shell (any one of their
+  // addresses keeps it for all); a teacher's growth page is server-drawn and kept per teacher.
   function warmList(data) {
-    var urls = [data.home, "/rubrics"];
-    if (data.caseload && data.caseload.length) urls.push("/week", "/capture", "/caseload");
+    var urls = [data.home, "/rubrics", "/account"];
+    if (data.caseload && data.caseload.length) urls.push("/week");
+    (data.caseload || []).forEach(function (t) { urls.push("/teachers/" + t.teacher_id + "/growth"); });
     (data.rubrics || []).forEach(function (r) { urls.push("/rubrics/" + r.rubric_id + "/" + r.version); });
     return urls.filter(function (u, i) { return u && urls.indexOf(u) === i; });
   }
@@ -198,12 +214,12 @@
       line.tone = "warn";
     } else if (counts.conflicts) {
       line.text = "Conflict: needs you";
-      line.href = "/capture#conflicts";
+      line.href = "/review#conflicts";
       line.link = "Choose";
       line.tone = "warn";
     } else if (counts.problems) {
       line.text = plural(counts.problems, "change") + " refused";
-      line.href = "/capture#problems";
+      line.href = "/review#problems";
       line.link = "See why";
       line.tone = "warn";
     } else if (state.sending && counts.waiting) {
@@ -260,7 +276,7 @@
     userId: userId, syncNow: syncNow, soon: soon, boot: boot, render: render, api: api,
     state: state, setStorageWarning: setStorageWarning, lock: LOCK,
   };
-  // Deferred scripts run before DOMContentLoaded: start once app.js and capture.js are in.
+  // Deferred scripts run before DOMContentLoaded: start once app.js and the screens are in.
   if (document.readyState === "complete") start();
   else document.addEventListener("DOMContentLoaded", start);
 })();

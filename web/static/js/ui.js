@@ -1,4 +1,4 @@
-// Small DOM helpers shared by the offline screens (capture.js, coaching.js). Text from people
+// Small DOM helpers shared by the coach's screens (coach.js, screens/). Text from people
 // is only ever set with textContent.
 (function () {
   "use strict";
@@ -85,6 +85,40 @@
     window.addEventListener("pagehide", flush);
   }
 
+  // What was typed into a field and refused (too long, out of range): kept here, by the
+  // control's id, so a redraw of the screen shows it again with its error instead of the
+  // last saved value. Nothing typed is lost to a refusal.
+  var drafts = {};
+
+  function showProblem(wrap, control, message) {
+    var old = wrap.querySelector(":scope > .field-error");
+    if (old) old.remove();
+    wrap.classList.toggle("has-error", !!message);
+    if (!message) { control.removeAttribute("aria-invalid"); control.removeAttribute("aria-describedby"); return; }
+    var note = h("p", { class: "field-error", id: "error-" + control.id, text: message });
+    control.after(note);
+    control.setAttribute("aria-invalid", "true");
+    control.setAttribute("aria-describedby", note.id);
+  }
+
+  // Refuse a value (message) or accept it (null): returns whether it was refused.
+  function refuse(control, wrap, message) {
+    if (message) drafts[control.id] = control.value; else delete drafts[control.id];
+    showProblem(wrap, control, message);
+    return !!message;
+  }
+
+  // Fill a control with its saved value, or with what was refused (and say why again).
+  function restore(control, wrap, saved, check) {
+    if (Object.prototype.hasOwnProperty.call(drafts, control.id)) {
+      control.value = drafts[control.id];
+      control.dataset.dirty = "1";
+      showProblem(wrap, control, check(control.value));
+    } else {
+      control.value = saved === null || saved === undefined ? "" : saved;
+    }
+  }
+
   function isoDay(date) { return localInput(date).slice(0, 10); }
 
   var DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
@@ -100,5 +134,6 @@
   Cadence.ui = {
     h: h, params: params, shortDate: shortDate, clock: clock, alertBox: alertBox, localInput: localInput,
     field: field, showErrors: showErrors, typed: typed, isoDay: isoDay, dayName: dayName,
+    refuse: refuse, restore: restore,
   };
 })();

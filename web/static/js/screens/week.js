@@ -1,5 +1,5 @@
-// The coach's week and the coaching cycle, with or without a network (/week). Read from and
-// written to this tablet's store like the observation screen; sync.js sends the writes.
+// The coach's week and the coaching cycle, in the coach's app (coach.js). Read from and
+// written to this tablet's store like every coach screen; sync.js sends the writes.
 //   /week                          every teacher in the caseload: last and next check-in,
 //                                  open commitments, the current cycle, the last observation
 //   /week?new_cycle=1&teacher=ID   start a cycle
@@ -9,8 +9,8 @@
 (function () {
   "use strict";
   var Cadence = window.Cadence;
+  var coach = Cadence.coach;
   var store = Cadence.store;
-  var sync = Cadence.sync;
   var ui = Cadence.ui;
   var review = Cadence.review;
   var h = ui.h, field = ui.field, showErrors = ui.showErrors, typed = ui.typed, dayName = ui.dayName;
@@ -30,21 +30,14 @@
     text: "Next step", owner: "Who will do it", due_date: "Due",
   };
   PROMPTS.forEach(function (p) { FIELD_LABELS[p[0]] = p[1]; });
-  var root = null;
-  var refusedWrites = [];
-  var scrolled = false;
   var boot = null;
-  var user = null;
   var data = null;
 
   function today() { return ui.isoDay(new Date()); }
   function addDays(day, n) { return ui.isoDay(new Date(new Date(day + "T12:00:00").getTime() + n * DAY)); }
   function daysBetween(a, b) { return Math.round((new Date(b + "T12:00:00") - new Date(a + "T12:00:00")) / DAY); }
 
-  function teacherName(id) {
-    var t = (boot && boot.caseload || []).find(function (x) { return x.teacher_id === id; });
-    return t ? t.name : "Teacher #" + id;
-  }
+  var teacherName = coach.teacherName;
 
   function kindLabel(id) {
     var k = (boot && boot.check_in_kinds || []).find(function (x) { return x.id === id; });
@@ -55,18 +48,6 @@
     if (cycle.focus_label) return cycle.focus_label;
     var f = (boot && boot.focus_options || []).find(function (o) { return o.rubric_id === cycle.focus_rubric_id && o.dimension_id === cycle.focus_dimension_id; });
     return f ? f.label : cycle.focus_dimension_id;
-  }
-
-  // Everything of this person's on the tablet, by entity; views only (what the screen shows).
-  function load() {
-    return Promise.all([store.records(user), store.getMeta("boot:" + user)]).then(function (got) {
-      boot = got[1] || null;
-      var by = { cycle: [], check_in: [], commitment: [], observation: [] };
-      got[0].forEach(function (r) {
-        if (r.view && by[r.entity]) by[r.entity].push(Object.assign({ id: r.id, synced: !!r.version }, r.view));
-      });
-      data = by;
-    });
   }
 
   function cyclesOf(teacherId) {
@@ -94,25 +75,11 @@
     });
   }
 
-  function save(items, where) {
-    return store.saveAll(user, items).then(function (rows) {
-      sync.soon();
-      sync.render();
-      return rows;
-    }, function (error) {
-      var box = where.querySelector(":scope > .save-error") || h("p", { class: "save-error", role: "alert" });
-      box.textContent = Cadence.app.saveError(error);
-      where.appendChild(box);
-      throw error;
-    });
-  }
+  var save = coach.save;
+  var needsBoot = coach.needsBoot;
 
   function crumbs(extra) {
-    return h("p", { class: "crumbs" }, [h("a", { href: "/week", text: "This week" })].concat(extra || []));
-  }
-
-  function needsBoot(title) {
-    return [h("h1", { text: title }), h("div", { class: "alert error", role: "alert" }, [h("p", { text: "Open Cadence once with a network to load your caseload onto this tablet." })])];
+    return coach.crumbs([["/week", "This week"]].concat(extra || []));
   }
 
   // --- The week -------------------------------------------------------------------------------
@@ -122,15 +89,7 @@
     var parts = [h("h1", { text: "This week" }), h("p", { class: "lede", text: dayName(now) + ". One check-in a week with each teacher." })];
     if (!boot) return needsBoot("This week");
     if (!boot.caseload.length) return parts.concat([h("p", { class: "card", text: "No teachers are assigned to you right now." })]);
-    var conflicted = conflictLinks();
-    if (conflicted.length) {
-      parts.push(h("section", { class: "card", id: "conflicts", "aria-labelledby": "conflicts-h" }, [
-        h("h2", { id: "conflicts-h", text: "Conflict: needs you" }),
-        h("p", { text: "Two devices changed the same thing. Both values are kept until you choose." }),
-        h("ul", { class: "link-list" }, conflicted),
-      ]));
-    }
-    if (refusedWrites.length) parts.push(review.problemsSection(refusedWrites, refresh));
+    parts.push(review.needsYouLine());
     var facts = boot.caseload.map(function (t) { return cardFacts(t, now); });
     parts.splice(2, 0, h("p", { class: "week-summary", text: weekSummary(facts, now) }));
     parts.push(h("ul", { class: "tiles week", "aria-label": "Teachers this week" }, boot.caseload.map(function (t, i) { return teacherCard(t, now, facts[i]); })));
@@ -192,29 +151,13 @@
       h("a", { class: "button secondary", href: "/week?cycle=" + cycle.id, text: "Open the cycle" }),
     ] : cycle ? [h("a", { class: "button primary", href: "/week?cycle=" + cycle.id, text: "Open the cycle" })]
       : [h("a", { class: "button primary", href: "/week?new_cycle=1&teacher=" + t.teacher_id, text: "Start a cycle with " + first })]).concat([
-      h("a", { class: "button secondary", href: "/capture?new=1&teacher=" + t.teacher_id, text: "Observe " + first }),
+      h("a", { class: "button secondary", href: "/teachers/" + t.teacher_id + "/observations/new", text: "Observe " + first }),
     ]));
     lines.push(actions);
     return h("li", { class: "tile" }, lines);
   }
 
   function hasConflicts(r) { return !!(r.open_conflicts && r.open_conflicts.length); }
-
-  // Where each cycle, check-in or commitment with an open conflict is resolved.
-  function conflictLinks() {
-    var links = [];
-    data.cycle.filter(hasConflicts).forEach(function (c) {
-      links.push(h("li", {}, [h("a", { href: "/week?cycle=" + c.id + "#conflicts", text: "Cycle with " + teacherName(c.teacher_id) })]));
-    });
-    data.check_in.filter(hasConflicts).forEach(function (c) {
-      var cycle = data.cycle.find(function (x) { return x.id === c.cycle_id; });
-      links.push(h("li", {}, [h("a", { href: "/week?check_in=" + c.id + "#conflicts", text: "Check-in of " + dayName(c.date) + (cycle ? " with " + teacherName(cycle.teacher_id) : "") })]));
-    });
-    data.commitment.filter(hasConflicts).forEach(function (c) {
-      links.push(h("li", {}, [h("a", { href: "/week?cycle=" + c.cycle_id + "#conflicts", text: "Commitment: " + c.text })]));
-    });
-    return links;
-  }
 
   // The conflicts of these records (a cycle and its commitments, or a check-in), resolved
   // by a synced write to the record each belongs to.
@@ -228,7 +171,7 @@
           return entity === "commitment" ? "Commitment “" + r.text + "”: " + label : label;
         },
         action: "/week",
-        choose: function (payload, form) { return save([{ entity: entity, id: r.id, payload: payload }], form).then(refresh); },
+        choose: function (payload, form) { return save([{ entity: entity, id: r.id, payload: payload }], form); },
       }));
     });
     return forms;
@@ -255,7 +198,7 @@
       return h("optgroup", { label: g }, groups[g].map(function (o) { return h("option", { value: o.rubric_id + ":" + o.dimension_id, text: o.label }); }));
     })));
     var start = today();
-    var form = h("form", { class: "card form-card", method: "get", action: "/week", novalidate: true }, [
+    var form = h("form", { class: "card form-card", method: "get", action: "/week", novalidate: true, "data-keep": "1" }, [
       field("teacher", "Teacher", teacher),
       field("focus", "Focus practice", focus),
       field("goal", "Goal for student learning", h("textarea", { id: "goal", name: "goal", rows: "3", maxlength: "1000" }), "A measurable statement, e.g. “By the end of the cycle, most students explain why their strategy works.”"),
@@ -280,7 +223,9 @@
         goal: form.goal.value.trim(), evidence_plan: form.evidence_plan.value.trim(),
         start_date: form.start_date.value, end_date: form.end_date.value || null, status: "active",
       } };
-      save([{ entity: "cycle", id: id, payload: payload }], form).then(function () { location.assign("/week?cycle=" + id); });
+      form.querySelector("button[type=submit]").disabled = true;  // one tap, one cycle
+      save([{ entity: "cycle", id: id, payload: payload }], form).then(function () { location.assign("/week?cycle=" + id); },
+        function () { form.querySelector("button[type=submit]").disabled = false; });
     });
     return [crumbs(), h("h1", { text: teacherId ? "New cycle with " + teacherName(teacherId) : "New cycle" }), form];
   }
@@ -303,7 +248,7 @@
     if (cycle.status !== "completed") {
       var finish = h("button", { type: "button", class: "button secondary", text: "Mark the cycle completed" });
       finish.addEventListener("click", function () {
-        save([{ entity: "cycle", id: id, payload: { op: "update_cycle", data: { status: "completed" } } }], section).then(refresh);
+        save([{ entity: "cycle", id: id, payload: { op: "update_cycle", data: { status: "completed" } } }], section);
       });
       section.appendChild(finish);
     }
@@ -331,7 +276,7 @@
       var done = h("button", { type: "button", class: "button secondary", text: c.status === "open" ? "Mark done" : "Reopen" });
       done.addEventListener("click", function () {
         var status = c.status === "open" ? "done" : "open";
-        save([{ entity: "commitment", id: c.id, payload: { op: "update_commitment", data: { status: status } } }], box).then(refresh);
+        save([{ entity: "commitment", id: c.id, payload: { op: "update_commitment", data: { status: status } } }], box);
       });
       var due = c.due_date ? ", due " + dayName(c.due_date) : "";
       return h("li", { class: c.status === "open" && c.due_date && c.due_date < today() ? "overdue" : null }, [
@@ -367,7 +312,7 @@
     var rows = h("div", { class: "commitment-rows" }, [commitmentRow(1)]);
     var more = h("button", { type: "button", class: "button secondary", text: "Add another commitment" });
     more.addEventListener("click", function () { rows.appendChild(commitmentRow(rows.children.length + 1)); });
-    var form = h("form", { class: "card form-card checkin-form", method: "get", action: "/week", novalidate: true }, [
+    var form = h("form", { class: "card form-card checkin-form", method: "get", action: "/week", novalidate: true, "data-keep": "1" }, [
       field("date", "Date", h("input", { id: "date", type: "date", value: today() })),
       field("kind", "Kind of meeting", h("select", { id: "kind" }, [h("option", { value: "", text: "Choose one" })].concat(boot.check_in_kinds.map(function (k) { return h("option", { value: k.id, text: k.label }); })))),
     ].concat(PROMPTS.map(function (p) { return field(p[0], p[1], h("textarea", { id: p[0], rows: "3", maxlength: "10000" })); })).concat([
@@ -416,7 +361,9 @@
     form.querySelectorAll("input[name=done]:checked").forEach(function (box) {
       items.push({ entity: "commitment", id: box.value, payload: { op: "update_commitment", data: { status: "done" } } });
     });
-    save(items, form).then(function () { location.assign("/week?check_in=" + id); });
+    var button = form.querySelector("button[type=submit]");
+    button.disabled = true;  // one tap, one check-in (a second tap finds the button off)
+    save(items, form).then(function () { location.assign("/week?check_in=" + id); }, function () { button.disabled = false; });
   }
 
   function checkInView() {
@@ -446,7 +393,7 @@
       h("h1", { text: "Check-in with " + teacherName(cycle.teacher_id) }),
       h("p", { class: "lede", text: dayName(checkIn.date) + " · " + kindLabel(checkIn.kind) }),
     ].concat(conflictsOf("check_in", [checkIn]), [
-      linked ? h("p", {}, [h("a", { href: "/capture?obs=" + linked.id, text: "Linked observation: " + ui.shortDate(linked.observed_at) })]) : null,
+      linked ? h("p", {}, [h("a", { href: "/observe/" + linked.id, text: "Linked observation: " + ui.shortDate(linked.observed_at) })]) : null,
       box,
       commitmentsSection("Commitments made here", made, box),
       commitmentsSection("Carried over from earlier check-ins", carried, box),
@@ -455,45 +402,18 @@
     ]);
   }
 
-  // --- Rendering ------------------------------------------------------------------------------
+  // --- The route ----------------------------------------------------------------------------
 
-  function busyTyping() {
-    var el = document.activeElement;
-    return !!el && root.contains(el) && el.dataset && el.dataset.dirty === "1";
+  // /week and its query strings: each selects a screen (one kept copy serves them all offline).
+  function weekScreens(_params, query) {
+    boot = coach.app.boot;
+    data = coach.app.data;
+    if (query.get("new_cycle")) return newCycleView();
+    if (query.get("check_in") === "new") return newCheckInView();
+    if (query.get("check_in")) return checkInView();
+    if (query.get("cycle")) return cycleView();
+    return weekView();
   }
 
-  function refresh() {
-    var p = ui.params();
-    if ((p.get("new_cycle") || p.get("check_in") === "new") && root.querySelector("form")) return Promise.resolve();
-    var onWeek = !p.get("new_cycle") && !p.get("check_in") && !p.get("cycle");
-    var problems = onWeek ? review.refused(user) : Promise.resolve(refusedWrites);
-    return Promise.all([load(), problems]).then(function (got) {
-      refusedWrites = got[1].filter(review.isCoaching);
-      var parts = p.get("new_cycle") ? newCycleView() : p.get("check_in") === "new" ? newCheckInView()
-        : p.get("check_in") ? checkInView() : p.get("cycle") ? cycleView() : weekView();
-      var focused = document.activeElement && root.contains(document.activeElement) ? document.activeElement.id : null;
-      root.replaceChildren.apply(root, parts.filter(Boolean));
-      root.setAttribute("data-ready", "1");  // the tablet's copy is showing (tests wait on it)
-      if (focused && document.getElementById(focused)) document.getElementById(focused).focus();
-      else if (location.hash && !scrolled) {  // e.g. #conflicts, once the view is drawn
-        scrolled = true;
-        var target = document.getElementById(location.hash.slice(1));
-        if (target) target.scrollIntoView();
-      }
-    });
-  }
-
-  function start() {
-    root = document.getElementById("week");
-    user = sync.userId();
-    if (!root || user === null) return;
-    refresh().catch(function (error) {
-      root.replaceChildren(h("h1", { text: "This week" }), ui.alertBox("problems", Cadence.app.saveError(error), []));
-    });
-    document.addEventListener("cadence:booted", refresh);
-    document.addEventListener("cadence:changed", function () { if (!busyTyping()) refresh(); });
-  }
-
-  if (document.readyState === "complete") start();
-  else document.addEventListener("DOMContentLoaded", start);
+  coach.route("/week", weekScreens, { keepForm: true });
 })();
