@@ -42,7 +42,6 @@ from server.main import create_app  # noqa: E402
 from server.roster import demo  # noqa: E402
 from tests.e2e.conftest import CHROMIUM_ARGS, TABLET_PORTRAIT, chromium_path, serve  # noqa: E402
 
-DETAIL = "--detail" in sys.argv
 COACH = f"maria.lopez@{demo.DEMO_DOMAIN}"
 READY_OFFLINE = """async () => {
     const reg = await navigator.serviceWorker.getRegistration("/");
@@ -145,7 +144,7 @@ def reopen_offline_ms(context: BrowserContext, path: str, drawn: str, times: int
 
 
 def first_load(
-    context: BrowserContext, traffic: Traffic, go: str, drawn: str
+    context: BrowserContext, traffic: Traffic, go: str, drawn: str, detail: bool
 ) -> tuple[Page, dict[str, float]]:
     """Sign in on a new tablet, open `go`, and measure until `drawn` shows, then until ready."""
     page = context.new_page()
@@ -158,7 +157,7 @@ def first_load(
     page.locator(drawn).first.wait_for(timeout=60_000)
     ms = (time.perf_counter() - start) * 1000
     requests, sent = traffic.since(mark)
-    if DETAIL:
+    if detail:
         with traffic.lock:
             for path, size in traffic.sent[mark:]:
                 print(f"  {size / 1024:7.1f} KB  {path}")
@@ -182,7 +181,7 @@ def report(name: str, load: dict[str, float], reopen: list[float]) -> None:
     )
 
 
-def run(reopens: int) -> None:
+def run(reopens: int, detail: bool) -> None:
     traffic = Traffic()
     settings = demo_settings()
     with serve(CountBytes(create_app(settings), traffic)) as base, sync_playwright() as pw:
@@ -194,7 +193,7 @@ def run(reopens: int) -> None:
         )
 
         week_tablet = browser.new_context(viewport=TABLET_PORTRAIT, base_url=base)  # type: ignore[arg-type]
-        page, week = first_load(week_tablet, traffic, "", "li.tile")
+        page, week = first_load(week_tablet, traffic, "", "li.tile", detail)
         # An observation to score, started on this tablet and sent to the server.
         page.goto("/caseload")
         page.get_by_role("link", name="Ana Torres", exact=True).click()
@@ -210,7 +209,9 @@ def run(reopens: int) -> None:
         week_reopen = reopen_offline_ms(week_tablet, "/week", "li.tile", reopens)
 
         score_tablet = browser.new_context(viewport=TABLET_PORTRAIT, base_url=base)  # type: ignore[arg-type]
-        _page, scoring = first_load(score_tablet, traffic, scoring_path, "div.levels button")
+        _page, scoring = first_load(
+            score_tablet, traffic, scoring_path, "div.levels button", detail
+        )
         scoring_reopen = reopen_offline_ms(score_tablet, scoring_path, "div.levels button", reopens)
         browser.close()
 
@@ -225,7 +226,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reopens", type=int, default=7)
     parser.add_argument("--detail", action="store_true", help="list each response of a first load")
-    run(parser.parse_args().reopens)
+    args = parser.parse_args()
+    run(args.reopens, args.detail)
 
 
 if __name__ == "__main__":
