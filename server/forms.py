@@ -68,7 +68,12 @@ def _message(error: ErrorDetails, fields: Mapping[str, Any]) -> str:
         n = ctx.get("min_length", 1)
         return "This is required." if n <= 1 else f"Must be at least {n} characters."
     if kind == "string_too_long":
-        return f"Must be at most {ctx.get('max_length')} characters."
+        given = error.get("input")
+        has = f"; this has {len(given):,}" if isinstance(given, str) else ""
+        return (
+            f"Can be at most {ctx.get('max_length'):,} characters{has}. Your text is still"
+            " here: shorten it and save again."
+        )
     if kind in {"int_parsing", "int_type", "enum", "literal_error"}:
         return "Choose one from the list."
     if kind.startswith("date"):

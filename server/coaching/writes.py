@@ -162,7 +162,9 @@ def _check_caseload(
     teacher = access.teacher_of(session=session, cycle=cycle)
     assert teacher.id is not None
     if not access.in_caseload(session=session, coach_id=actor.id, teacher_id=teacher.id, on=on):
-        raise OperationError(field_name, f"{teacher.name} is not in your caseload on {on}")
+        raise OperationError(
+            field_name, f"{teacher.name} is not in your caseload on {on:%a %-d %b %Y}"
+        )
 
 
 def _check_observation(
@@ -201,7 +203,9 @@ def create_cycle(session: Session, actor: Viewer, entity_id: uuid.UUID, op: Crea
     if not access.in_caseload(
         session=session, coach_id=actor.id, teacher_id=data.teacher_id, on=on
     ):
-        raise OperationError("teacher_id", f"{teacher.name} is not in your caseload on {on}")
+        raise OperationError(
+            "teacher_id", f"{teacher.name} is not in your caseload on {on:%a %-d %b %Y}"
+        )
     end = data.end_date or data.start_date + timedelta(days=DEFAULT_CYCLE_DAYS)
     _check_dates(data.start_date, end, {"end_date": end})
     label = focus_label(
@@ -295,7 +299,7 @@ def create_check_in(
     data = op.data
     cycle = _cycle(session, data.cycle_id)
     _pair_coach_only(actor, cycle, "add a check-in")
-    _check_caseload(session, actor, cycle, data.date, "cycle_id")
+    _check_caseload(session, actor, cycle, data.date, "date")
     _check_observation(session, actor, cycle, data.observation_id)
     row = CheckIn(id=entity_id, created_by=actor.id, **data.model_dump())
     session.add(row)

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ValidationError
 
 from server.accounts.service import Viewer
 from server.deps import Forbidden, SessionDep, ViewerDep
+from server.forms import errors_from_validation
 from server.observations import service
 from server.observations.operations import (
     AddReflection,
@@ -69,7 +70,11 @@ def reflect(
         op = AddReflection(observation_id=obs.id, text=form.text)
         run(session=session, viewer=viewer, op=op)
     except (ValidationError, OperationError, ConflictError) as exc:
-        message = "Write your reflection first." if isinstance(exc, ValidationError) else str(exc)
+        message = str(exc)
+        if isinstance(exc, ValidationError):
+            message = errors_from_validation(exc, AddReflection).get("text", "")
+            if not form.text.strip():
+                message = "Write your reflection first."
         return render_page(
             request, session=session, viewer=viewer, obs=obs, status_code=400,
             errors={"text": message}, reflection_text=form.text,

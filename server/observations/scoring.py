@@ -90,7 +90,7 @@ class Sheet:
                     continue
                 for item in dim.items:
                     if not is_scored(self.score(rs.id, dim.id, item.id)):
-                        out.append(f"{name}, item {item.id}: {item.text}")
+                        out.append(f"{name}: {item.text}")
         return out
 
     def tag_label(self, tag: str) -> str:

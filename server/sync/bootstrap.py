@@ -35,6 +35,7 @@ class CaseloadTeacher(BaseModel):
     school_id: int
     cohort: str | None  # the cohort's school year name
     since: date  # the coach's assignment with the teacher began
+    until: date | None = None  # ... and ends (None: open-ended)
 
 
 class KnownTeacher(BaseModel):
@@ -95,6 +96,7 @@ def caseload(*, session: Session, actor: Viewer, on: date) -> list[CaseloadTeach
                 school_id=entry.school.id,
                 cohort=entry.cohort.name if entry.cohort else None,
                 since=entry.assignment.start_date,
+                until=entry.assignment.end_date,
             )
         )
     return out

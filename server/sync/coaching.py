@@ -103,6 +103,8 @@ def keep_conflict(
     )
     for conflict in conflicts:
         session.add(conflict)
+    if result is None:  # as for an observation: the person's other tablets are told too
+        coaching_service.record_unchanged(session=session, entity=entity, entity_id=entity_id)
     return conflicts, version
 
 

@@ -20,6 +20,7 @@ from server.observations.operations import (
     SetTally,
     UpdateContext,
 )
+from server.sync.changes import record_change
 from server.sync.models import MutationStatus, SyncConflict
 from server.sync.mutations import Acknowledge, MutationResult
 
@@ -138,6 +139,10 @@ def keep_conflict(
     version = result.version if result else (obs.version if obs else None)
     for conflict in conflicts:
         session.add(conflict)
+    if result is None and obs is not None:
+        # Nothing else changed, but open_conflicts did: the person's other tablets pull the
+        # observation again and are told too (the one whose value was kept among them).
+        record_change(session, obs)
     return acknowledge(MutationStatus.conflict, version, conflict_reason(conflicts, first))
 
 

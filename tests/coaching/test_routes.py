@@ -287,7 +287,7 @@ def test_a_blank_or_too_long_reflection_is_refused_in_place_with_the_text_kept(
     for htmx in (False, True):
         response = post(client, url, token, htmx=htmx, text=long, base_version="1")
         assert response.status_code == (200 if htmx else 400)
-        assert "Reflection: Must be at most 10000 characters." in response.text
+        assert "Reflection: Can be at most 10,000 characters; this has 10,001." in response.text
         assert textarea(response.text, field) == long
         assert ("<h1" in response.text) is not htmx
     school.session.expire_all()
@@ -307,7 +307,7 @@ def test_progress_is_saved_and_a_too_long_text_is_kept(client: TestClient, schoo
     long = "y" * 10_001
     response = post(client, url, token, summary_progress=long, base_version="2")
     assert response.status_code == 400
-    assert "Progress: Must be at most 10000 characters." in response.text
+    assert "Progress: Can be at most 10,000 characters; this has 10,001." in response.text
     assert textarea(response.text, "summary_progress") == long
     assert '<a href="#summary_progress">Progress toward the goal</a>' in response.text
     response = post(client, url, token, htmx=True, summary_progress=long, base_version="2")

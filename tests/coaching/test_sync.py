@@ -295,7 +295,7 @@ def test_bad_coaching_mutations_are_rejected_naming_the_field(
     ] == [
         "payload.data.goal: Field required",
         "end_date: must be on or after start_date",
-        f"teacher_id: Una Assigned is not in your caseload on {TODAY}",
+        f"teacher_id: Una Assigned is not in your caseload on {TODAY:%a %-d %b %Y}",
         "payload.data.owner: Field required",
         "payload.op: unknown operation 'erase'",
         "payload.op: unknown operation 'create_check_in'",

@@ -86,6 +86,24 @@ def test_share_then_the_teacher_sees_it_and_reflects(client: TestClient, school:
     assert "I will wait 5 seconds.</textarea>" in client.get(f"/observations/{oid}").text
 
 
+def test_a_reflection_over_the_limit_is_refused_with_the_limit_and_kept_in_the_box(
+    client: TestClient, school: School
+) -> None:
+    oid = final_observation(school, shared=True)
+    token = sign_in(client, school.teacher_user)
+    page = client.get(f"/observations/{oid}").text
+    assert f'action="/observations/{oid}/reflection#reflection"' in page  # back where it was
+    long = "I noticed " + "x" * 15_990
+    refused = post(client, f"/observations/{oid}/reflection", token, {"text": long})
+    assert refused.status_code == 400
+    error = refused.text.split('id="text-error">')[1].split("</p>")[0]
+    assert "10,000 characters" in error and "16,000" in error and "first" not in error
+    assert f"{long}</textarea>" in refused.text
+    blank = post(client, f"/observations/{oid}/reflection", token, {"text": "  "})
+    assert "Write your reflection first." in blank.text
+    assert "I noticed" not in client.get(f"/observations/{oid}").text  # nothing saved
+
+
 def test_the_teacher_sees_only_their_own_shared_observations(
     client: TestClient, school: School
 ) -> None:

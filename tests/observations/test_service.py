@@ -452,10 +452,10 @@ def test_finalize_with_gaps_names_every_missing_dimension_and_item(school: Schoo
     assert caught.value.missing == [
         "Test Talk Rubric: Teacher's press",
         "Test Talk Rubric: Goal posted",
-        "Test Practices Rubric: Establish goals, item g2: Students can say the goal",
-        "Test Practices Rubric: Purposeful questions, item q1: Questions build on student thinking",
-        "Test Practices Rubric: Purposeful questions, item q2: Questions make the mathematics visible",
-        "Test Practices Rubric: Purposeful questions, item q3: Students get time to think",
+        "Test Practices Rubric: Establish goals: Students can say the goal",
+        "Test Practices Rubric: Purposeful questions: Questions build on student thinking",
+        "Test Practices Rubric: Purposeful questions: Questions make the mathematics visible",
+        "Test Practices Rubric: Purposeful questions: Students get time to think",
     ]
     assert caught.value.field == "scores"
     assert observation(school, oid).status == ObservationStatus.draft

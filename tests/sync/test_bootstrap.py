@@ -62,10 +62,12 @@ def test_a_coach_gets_their_caseload_the_rubrics_and_the_grades(
         {
             "teacher_id": cohort_teacher.id, "name": "Cora Cohort", "school": home.name,
             "school_id": home.id, "cohort": year.name, "since": year.start_date.isoformat(),
+            "until": None,
         },
         {
             "teacher_id": school.teacher.id, "name": "Tess Teacher", "school": home.name,
             "school_id": home.id, "cohort": None, "since": year.start_date.isoformat(),
+            "until": None,
         },
     ]  # fmt: skip
     # Another coach's teacher (same school) never appears.
@@ -143,3 +145,18 @@ def test_bootstrap_needs_a_signed_in_person(client: TestClient) -> None:
     response = client.get("/api/sync/bootstrap", follow_redirects=False)
     assert response.status_code == 401
     assert response.json() == {"detail": "Not signed in"}
+
+
+def test_an_assignment_that_ends_gives_the_day_it_ends(client: TestClient, school: School) -> None:
+    """The coach's tablet refuses a check-in outside the assignment on the form: it needs both
+    ends of it."""
+    year = school.session.exec(select(SchoolYear)).one()
+    home = school.session.get(RosterSchool, school.teacher.school_id)
+    assert home is not None
+    leaving = create_teacher(school.session, home, name="Lee Leaving")
+    end = date.today()
+    create_assignment(school.session, school.coach, leaving, year, end=end)
+    school.session.commit()
+    sign_in(client, school.coach.email)
+    entry = next(t for t in get_bootstrap(client)["caseload"] if t["name"] == "Lee Leaving")
+    assert (entry["since"], entry["until"]) == (year.start_date.isoformat(), end.isoformat())

@@ -114,6 +114,7 @@
     var jobs = [Cadence.store.clearUser(user)];
     if (worker()) jobs.push(ask(worker(), { type: "forget" }));
     localStorage.removeItem("cadence-boot-" + user);
+    if (Cadence.ui) Cadence.ui.forgetRefused();
     return Promise.all(jobs);
   }
 

@@ -30,6 +30,7 @@
     pending: [],
     problems: [],  // this tablet's refused writes (the /review screen adds the server's list)
     pulled: false,  // a full pull has reached this tablet
+    device: null,  // this tablet's device id (a conflict names "this tablet" by it)
   };
 
   // route("/teachers/:id", draw): draw(params) returns the screen's parts (or a promise).
@@ -52,8 +53,9 @@
   }
 
   function load() {
-    return Promise.all([store.records(app.user), store.getMeta("boot:" + app.user), store.pending(app.user), store.problems(app.user), store.getMeta("pulled:" + app.user)]).then(function (got) {
+    return Promise.all([store.records(app.user), store.getMeta("boot:" + app.user), store.pending(app.user), store.problems(app.user), store.getMeta("pulled:" + app.user), store.deviceId()]).then(function (got) {
       app.boot = got[1] || null;
+      app.device = got[5];
       app.problems = got[3];
       app.pulled = !!got[4];
       var by = { observation: [], cycle: [], check_in: [], commitment: [] };

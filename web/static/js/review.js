@@ -82,28 +82,40 @@
   function isText(value) { return typeof value === "string" || value === null; }
 
   // One form per open conflict: keep the server's value, the other one, or (for text) a
-  // combination. options: conflicts, label(field) -> the field's name, action (the form's
-  // no-script target), choose(payload, form) -> a promise (saves the resolve_conflict write).
+  // combination. options: conflicts, label(field) -> the field's name, value(field, value) ->
+  // the value in words (a level's name), action (the form's no-script target),
+  // choose(payload, form) -> a promise (saves the resolve_conflict write). A conflict's
+  // device is the tablet whose value the server did not keep: on it, that value is "this
+  // tablet's"; on any other tablet it is "your other tablet's", and the kept one is there.
   function conflictsSection(options) {
+    var here = Cadence.coach ? Cadence.coach.app.device : null;
+    var words = options.value || function (_field, value) { return showValue(value); };
     var section = h("section", { class: "card conflicts", id: "conflicts", "aria-labelledby": "conflicts-h" }, [
       h("h2", { id: "conflicts-h", text: "Conflict: needs you" }),
-      h("p", { text: "The same field was changed in two places. The server kept one value; the other is kept here until you choose." }),
+      h("p", { text: "The same field was changed in two places before they synced. One value is kept for now; the other waits here until you choose." }),
     ]);
     options.conflicts.forEach(function (c) {
+      var mine = c.device_id === here;
       var name = "choice-" + c.id;
-      var choices = [
-        ["server", "Keep the server's value", showValue(c.server_value)],
-        ["client", "Keep the other value", showValue(c.client_value)],
+      var choices = mine ? [
+        ["server", "Keep the value the server has (from your other tablet)", words(c.field, c.server_value)],
+        ["client", "Use this tablet's value", words(c.field, c.client_value)],
+      ] : [
+        ["server", "Keep the value the server has (this tablet's, if you changed it here)", words(c.field, c.server_value)],
+        ["client", "Use your other tablet's value", words(c.field, c.client_value)],
       ];
       var text = isText(c.server_value) && isText(c.client_value);
       var combined = text ? h("textarea", { id: "combined-" + c.id, rows: "4" }) : null;
       if (combined) combined.value = [c.server_value, c.client_value].filter(Boolean).join("\n\n");
+      var told = mine
+        ? "Your other tablet's change reached the server first, so this tablet's value (" + shortDate(c.created_at) + ") was not kept yet."
+        : "Your other tablet changed this too (" + shortDate(c.created_at) + "). The server's value is kept until you choose; if you changed it on this tablet, this tablet's value was kept.";
       var form = h("form", { class: "conflict", method: "get", action: options.action }, [
         h("fieldset", {}, [h("legend", { text: options.label(c.field) })].concat(choices.map(function (o) {
           return h("label", { class: "check conflict-option" }, [h("input", { type: "radio", name: name, value: o[0], checked: o[0] === "server" }), h("span", {}, [h("strong", { text: o[1] + ": " }), h("span", { class: "prewrap", text: o[2] })])]);
         })).concat(combined ? [h("label", { class: "check conflict-option" }, [h("input", { type: "radio", name: name, value: "combined" }), h("strong", { text: "Combine them (edit below)" })]),
           h("label", { for: "combined-" + c.id, class: "visually-hidden", text: "Combined text" }), combined] : [])),
-        h("p", { class: "meta", text: "The other value came from device " + c.device_id + " (" + shortDate(c.created_at) + ")." }),
+        h("p", { class: "meta", text: told }),
         h("button", { type: "submit", class: "button primary", text: "Save my choice" }),
       ]);
       if (combined) combined.addEventListener("input", function () { form.querySelector("input[value=combined]").checked = true; });
@@ -135,6 +147,6 @@
 
   Cadence.review = {
     describeOp: describeOp, isCoaching: isCoaching, refused: refused, problemsSection: problemsSection,
-    conflictsSection: conflictsSection, needsYouLine: needsYouLine, hasConflicts: hasConflicts,
+    conflictsSection: conflictsSection, needsYouLine: needsYouLine, hasConflicts: hasConflicts, showValue: showValue,
   };
 })();

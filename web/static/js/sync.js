@@ -197,6 +197,11 @@
 
   function plural(n, word) { return n + " " + word + (n === 1 ? "" : "s"); }
 
+  // Fields this person typed into and the screen refused (kept by ui.js until fixed).
+  function refusedFields(user) {
+    return Cadence.ui && Cadence.ui.refusedFields ? Cadence.ui.refusedFields(user) : [];
+  }
+
   function describe(counts) {
     var user = userId();
     var line = { text: "", href: null, link: null, tone: "ok" };
@@ -221,6 +226,12 @@
       line.text = plural(counts.problems, "change") + " refused";
       line.href = "/review#problems";
       line.link = "See why";
+      line.tone = "warn";
+    } else if (refusedFields(user).length) {
+      var refused = refusedFields(user);
+      line.text = plural(refused.length, "field") + " not saved: " + (refused.length === 1 ? "it needs" : "they need") + " fixing";
+      line.href = refused[0].page + "#" + refused[0].id;
+      line.link = "Show";
       line.tone = "warn";
     } else if (state.sending && counts.waiting) {
       line.text = "Sending " + plural(counts.waiting, "change") + "…";

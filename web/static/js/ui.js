@@ -23,9 +23,13 @@
 
   function params() { return new URLSearchParams(location.search); }
 
+  // A date and time; the year too when it is not this year's (a lesson of last March).
   function shortDate(iso) {
     if (!iso) return "";
-    return new Date(iso).toLocaleString(undefined, { weekday: "short", day: "numeric", month: "short", hour: "numeric", minute: "2-digit" });
+    var d = new Date(iso);
+    var options = { weekday: "short", day: "numeric", month: "short", hour: "numeric", minute: "2-digit" };
+    if (d.getFullYear() !== new Date().getFullYear()) options.year = "numeric";
+    return d.toLocaleString(undefined, options);
   }
 
   function clock(iso) {
@@ -85,38 +89,100 @@
     window.addEventListener("pagehide", flush);
   }
 
-  // What was typed into a field and refused (too long, out of range): kept here, by the
-  // control's id, so a redraw of the screen shows it again with its error instead of the
-  // last saved value. Nothing typed is lost to a refusal.
-  var drafts = {};
+  // What was typed into a field and refused (too long, out of range): kept on this tablet,
+  // by person, page and control, so a redraw or a reload shows it again with its error
+  // instead of the last saved value, and the sync line can say it is not saved. Nothing
+  // typed is lost to a refusal. (localStorage: it is small, and cleared at sign-out.)
+  var REFUSED = "cadence-refused";
+
+  function refusedAll() {
+    try { return JSON.parse(localStorage.getItem(REFUSED) || "{}"); } catch (e) { return {}; }
+  }
+
+  function refusedKey(control) {
+    var user = Cadence.sync ? Cadence.sync.userId() : null;
+    return user + " " + location.pathname + location.search + "#" + control.id;
+  }
+
+  function keepRefused(control, value) {
+    var all = refusedAll();
+    if (value === null) delete all[refusedKey(control)]; else all[refusedKey(control)] = value;
+    try { localStorage.setItem(REFUSED, JSON.stringify(all)); } catch (e) { /* full: kept in the page */ }
+    if (Cadence.sync) Cadence.sync.render();
+  }
+
+  // This person's refused fields: [{page, id}], for the sync line.
+  function refusedFields(user) {
+    var prefix = user + " ";
+    return Object.keys(refusedAll()).filter(function (k) { return k.indexOf(prefix) === 0; }).map(function (k) {
+      var rest = k.slice(prefix.length), hash = rest.lastIndexOf("#");
+      return { page: rest.slice(0, hash), id: rest.slice(hash + 1) };
+    });
+  }
+
+  function forgetRefused() { localStorage.removeItem(REFUSED); }
 
   function showProblem(wrap, control, message) {
     var old = wrap.querySelector(":scope > .field-error");
     if (old) old.remove();
     wrap.classList.toggle("has-error", !!message);
-    if (!message) { control.removeAttribute("aria-invalid"); control.removeAttribute("aria-describedby"); return; }
+    if (!message) { control.removeAttribute("aria-invalid"); describedBy(control); return; }
     var note = h("p", { class: "field-error", id: "error-" + control.id, text: message });
     control.after(note);
     control.setAttribute("aria-invalid", "true");
-    control.setAttribute("aria-describedby", note.id);
+    describedBy(control);
+  }
+
+  // A control is described by its error and its warning, whichever it has.
+  function describedBy(control) {
+    var ids = ["error-" + control.id, "warning-" + control.id].filter(function (i) { return document.getElementById(i); });
+    if (ids.length) control.setAttribute("aria-describedby", ids.join(" ")); else control.removeAttribute("aria-describedby");
   }
 
   // Refuse a value (message) or accept it (null): returns whether it was refused.
   function refuse(control, wrap, message) {
-    if (message) drafts[control.id] = control.value; else delete drafts[control.id];
+    keepRefused(control, message ? control.value : null);
+    var status = wrap.querySelector(":scope > .save-status");
+    if (message && status) status.textContent = "Not saved";
     showProblem(wrap, control, message);
     return !!message;
   }
 
   // Fill a control with its saved value, or with what was refused (and say why again).
   function restore(control, wrap, saved, check) {
-    if (Object.prototype.hasOwnProperty.call(drafts, control.id)) {
-      control.value = drafts[control.id];
+    var all = refusedAll(), key = refusedKey(control);
+    if (Object.prototype.hasOwnProperty.call(all, key)) {
+      control.value = all[key];
       control.dataset.dirty = "1";
-      showProblem(wrap, control, check(control.value));
+      var message = check(control.value);
+      if (!message) keepRefused(control, null);
+      showProblem(wrap, control, message);
     } else {
       control.value = saved === null || saved === undefined ? "" : saved;
     }
+  }
+
+  // A question about a value that is allowed but unlikely (a lesson in 2099): said under the
+  // control, without stopping the save.
+  function warn(control, message) {
+    var old = document.getElementById("warning-" + control.id);
+    if (old) old.remove();
+    if (message) {
+      var after = document.getElementById("error-" + control.id) || control;
+      after.after(h("p", { class: "field-warning", id: "warning-" + control.id, text: message }));
+    }
+    describedBy(control);
+  }
+
+  // "That is in 2099: is the year right?" for a day more than a year from today.
+  function farDate(value, what) {
+    if (!value) return null;
+    var d = new Date(value.length === 10 ? value + "T12:00:00" : value);
+    if (isNaN(d.getTime())) return null;
+    var days = (d.getTime() - Date.now()) / 86400000;
+    if (Math.abs(days) <= 366) return null;
+    return (what || "That") + " is " + (days > 0 ? "more than a year from now" : "more than a year ago") +
+      ", in " + d.getFullYear() + ". Is the year right?";
   }
 
   function isoDay(date) { return localInput(date).slice(0, 10); }
@@ -134,6 +200,7 @@
   Cadence.ui = {
     h: h, params: params, shortDate: shortDate, clock: clock, alertBox: alertBox, localInput: localInput,
     field: field, showErrors: showErrors, typed: typed, isoDay: isoDay, dayName: dayName,
-    refuse: refuse, restore: restore,
+    refuse: refuse, restore: restore, warn: warn, farDate: farDate, refusedFields: refusedFields,
+    forgetRefused: forgetRefused,
   };
 })();

@@ -99,6 +99,10 @@
         data[name] = contextValue(name, value);
         return coach.saveOne("observation", id, { op: "update_context", data: data }, wrap).then(function () { scoring.savedAt(wrap); });
       };
+      if (name === "observed_at") {
+        ui.warn(control, ui.farDate(control.value, "This lesson"));
+        control.addEventListener("change", function () { ui.warn(control, ui.farDate(control.value, "This lesson")); });
+      }
       if (kind === "select" || kind === "datetime-local") control.addEventListener("change", function () { send(control.value).catch(function () {}); });
       else ui.typed(control, send);
       box.appendChild(wrap);
@@ -108,38 +112,66 @@
 
   // --- Finishing: finalize, share, the teacher's reflection, revisions -------------------------
 
+  // Finalize: judge the record as it is stored now (not as it was drawn), name what is
+  // missing, or finalize (which stops a running timer too).
+  function finalize(id, view, box) {
+    askedToFinalize[id] = true;
+    return Cadence.store.record(coach.app.user, "observation", id).then(function (record) {
+      var now = record && record.view ? record.view : view;
+      if (scoring.missing(now).length) {
+        return coach.draw().then(function () { var m = document.getElementById("missing"); if (m) m.scrollIntoView(); });
+      }
+      return coach.saveOne("observation", id, { op: "finalize" }, box);
+    });
+  }
+
+  function shareButton(id, view, box) {
+    var name = coach.teacherName(view.teacher_id);
+    var share = h("button", { type: "button", class: "button primary", "aria-describedby": "share-what", text: "Share with " + name });
+    share.addEventListener("click", function () { coach.saveOne("observation", id, { op: "share", audience: "teacher" }, box); });
+    return share;
+  }
+
+  function sharing(id) {
+    return waitingFor(id).some(function (r) { return r.payload.op === "share"; });
+  }
+
+  // The sticky bar's next step: Finalize while a draft, then Share, then nothing.
+  function nextStep(id, view) {
+    var box = document.getElementById("finish") || undefined;
+    if (view.status !== "final") {
+      var button = h("button", { type: "button", class: "button primary bar-action", text: "Finalize" });
+      button.addEventListener("click", function () { finalize(id, view, document.getElementById("finish") || box); });
+      return button;
+    }
+    if (view.shared_with_teacher_at || sharing(id)) return null;
+    var share = shareButton(id, view, box);
+    share.classList.add("bar-action");
+    share.removeAttribute("aria-describedby");
+    return share;
+  }
+
   function finishSection(id, view) {
     var name = coach.teacherName(view.teacher_id);
     var box = h("section", { class: "card finish", id: "finish", "aria-labelledby": "finish-h" });
     if (view.status !== "final") {
       var button = h("button", { type: "button", class: "button primary", text: "Finalize observation" });
       box.append(h("h2", { id: "finish-h", text: "Finish" }),
-        h("p", { text: "Finalizing checks that every required dimension is scored or marked not observed. You can still change things afterwards; every change is kept as a revision." }));
+        h("p", { text: "Finalizing checks that every required dimension is scored or marked not observed, and stops the lesson timer. You can still change things afterwards; every change is kept as a revision." }));
       var gaps = askedToFinalize[id] ? scoring.missing(view) : [];
       if (gaps.length) box.appendChild(ui.alertBox("missing", "Not finalized yet. Score these, or mark them not observed:", gaps));
       box.appendChild(button);
-      button.addEventListener("click", function () {
-        askedToFinalize[id] = true;
-        // Judge the record as it is stored now, not as it was when this screen was drawn.
-        Cadence.store.record(coach.app.user, "observation", id).then(function (record) {
-          var now = record && record.view ? record.view : view;
-          if (scoring.missing(now).length) { coach.draw().then(function () { var m = document.getElementById("missing"); if (m) m.scrollIntoView(); }); return; }
-          coach.saveOne("observation", id, { op: "finalize" }, box);  // it stops a running timer too
-        });
-      });
+      button.addEventListener("click", function () { finalize(id, view, box); });
       return box;
     }
     box.append(h("h2", { id: "finish-h", text: "Final" }), h("p", { text: "Finalized " + ui.shortDate(view.finalized_at) + ". Changes you make now are kept as revisions." }));
-    var sharing = waitingFor(id).some(function (r) { return r.payload.op === "share"; });
-    if (view.shared_with_teacher_at && !sharing) {
+    if (view.shared_with_teacher_at && !sharing(id)) {
       box.appendChild(h("p", { text: "Shared with " + name + " on " + ui.shortDate(view.shared_with_teacher_at) + "." +
         (view.shared_with_principal_at ? " " + name + " shared it with their principal on " + ui.shortDate(view.shared_with_principal_at) + "." : "") }));
-    } else if (sharing) {
+    } else if (sharing(id)) {
       box.appendChild(h("p", { class: "meta", role: "status", text: "Shared on this tablet: " + name + " sees it as soon as this tablet is next online." }));
     } else {
-      var share = h("button", { type: "button", class: "button primary", "aria-describedby": "share-what", text: "Share with " + name });
-      share.addEventListener("click", function () { coach.saveOne("observation", id, { op: "share", audience: "teacher" }, box); });
-      box.append(h("p", { id: "share-what", text: name + " will see the scores, evidence and notes, and can add a reflection. Nobody else sees it unless " + name + " shares it." }), share);
+      box.append(h("p", { id: "share-what", text: name + " will see the scores, evidence and notes, and can add a reflection. Nobody else sees it unless " + name + " shares it." }), shareButton(id, view, box));
     }
     return box;
   }
@@ -165,6 +197,17 @@
     if (kind === "evidence") return "Evidence: " + name;
     if (kind === "tally") return "Tally: " + parts.slice(1).join(" / ");
     return field;
+  }
+
+  // A conflict's value in words: a score as its level ("3 – Consistent"), else as it is.
+  function valueWords(field, value) {
+    if (field.indexOf("score ") !== 0 || !value || typeof value !== "object" || value.not_observed) return review.showValue(value);
+    var parts = field.slice(6).split(":");
+    var r = coach.rubricOf(Number(parts[0]));
+    var dim = r && r.content.dimensions.find(function (d) { return d.id === parts[1]; });
+    var scale = dim && r.content.scales.find(function (x) { return x.id === dim.scale; });
+    var level = scale && scale.levels.find(function (l) { return l.value === value.value; });
+    return level ? level.value + " – " + level.label : review.showValue(value);
   }
 
   function revisions(view) {
@@ -195,9 +238,11 @@
     var waiting = waitingFor(id).length;
     var tools = h("div", { class: "observe-bar", id: "observe-bar" }, [
       h("p", { class: "scored", role: "status", text: count.done + " of " + count.total + " scored" }),
+      h("p", { class: "bar-timer" }, [h("span", { class: "visually-hidden", text: "Lesson time " }), h("span", { class: "timer-clock", text: scoring.minutes(scoring.timerSeconds(view)) })]),
       h("nav", { class: "jump", "aria-label": "Jump to" }, [h("ul", {}, [
         h("li", {}, [h("a", { href: "#timer", text: "Timer and notes" })]),
       ].concat(scoring.jumpLinks(view), [h("li", {}, [h("a", { href: "#finish", text: view.status === "final" ? "Final" : "Finish" })])]))]),
+      nextStep(id, view),
     ]);
     return [
       coach.crumbs([["/teachers/" + view.teacher_id, name], ["/observe", "Observations"]]),
@@ -205,7 +250,7 @@
       h("p", { class: "lede" }, [ui.shortDate(view.observed_at) + " · Grade " + view.grade + (view.course_unit ? " · " + view.course_unit : "") + " · ", status(view)]),
       h("p", { class: "meta", id: "obs-sync", text: waiting ? "Saved on this tablet; " + waiting + " change" + (waiting === 1 ? "" : "s") + " waiting to send." : view.synced ? "Saved on the server." : "Saved on this tablet." }),
       view.open_conflicts && view.open_conflicts.length ? review.conflictsSection({
-        conflicts: view.open_conflicts, label: fieldLabel, action: location.pathname,
+        conflicts: view.open_conflicts, label: fieldLabel, value: valueWords, action: location.pathname,
         choose: function (payload, form) { return coach.saveOne("observation", id, payload, form); },
       }) : null,
       tools,

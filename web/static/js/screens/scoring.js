@@ -33,7 +33,7 @@
       r.content.dimensions.forEach(function (dim) {
         var name = view.rubric_version_ids.length > 1 ? r.title + ": " + dim.name : dim.name;
         if (!dim.items || !dim.items.length) out.push({ rv: rv, dim: dim, item: null, name: name });
-        else dim.items.forEach(function (item) { out.push({ rv: rv, dim: dim, item: item, name: name + ", item: " + item.text }); });
+        else dim.items.forEach(function (item) { out.push({ rv: rv, dim: dim, item: item, name: name + ": " + item.text }); });
       });
     });
     return out;
@@ -98,7 +98,11 @@
       coach.saveOne("observation", id, { op: "set_timer", action: action, at: new Date().toISOString() }, box);
     });
     clearInterval(ticking);
-    if (running) ticking = setInterval(function () { clock.textContent = minutes(timerSeconds(view)); }, 1000);
+    // Every readout of the lesson time (here and in the sticky bar) ticks together.
+    if (running) ticking = setInterval(function () {
+      var shown = minutes(timerSeconds(view));
+      document.querySelectorAll(".timer-clock").forEach(function (c) { c.textContent = shown; });
+    }, 1000);
     return box;
   }
 

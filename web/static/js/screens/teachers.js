@@ -106,6 +106,9 @@
       event.preventDefault();
       start(form, id);
     });
+    var when = form.querySelector("#observed_at");
+    when.addEventListener("change", function () { ui.warn(when, ui.farDate(when.value, "This lesson")); });
+    when.addEventListener("blur", function () { ui.warn(when, ui.farDate(when.value, "This lesson")); });
     return [coach.crumbs([["/caseload", "My caseload"], ["/teachers/" + id, t.name]]), h("h1", { text: "New observation of " + t.name }), form];
   }
 

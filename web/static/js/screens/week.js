@@ -91,8 +91,12 @@
     if (!boot.caseload.length) return parts.concat([h("p", { class: "card", text: "No teachers are assigned to you right now." })]);
     parts.push(review.needsYouLine());
     var facts = boot.caseload.map(function (t) { return cardFacts(t, now); });
-    parts.splice(2, 0, h("p", { class: "week-summary", text: weekSummary(facts, now) }));
-    parts.push(h("ul", { class: "tiles week", "aria-label": "Teachers this week" }, boot.caseload.map(function (t, i) { return teacherCard(t, now, facts[i]); })));
+    // What is late comes first; otherwise the caseload's order (school, then name).
+    var order = boot.caseload.map(function (t, i) { return i; }).sort(function (a, b) {
+      return (isLate(facts[b], now) - isLate(facts[a], now)) || a - b;
+    });
+    parts.splice(2, 0, weekSummary(boot.caseload, facts, now));
+    parts.push(h("ul", { class: "tiles week", "aria-label": "Teachers this week" }, order.map(function (i) { return teacherCard(boot.caseload[i], now, facts[i]); })));
     return parts;
   }
 
@@ -112,18 +116,22 @@
     };
   }
 
-  // One line over the cards: what is late or due (the server writes the same line with
-  // coaching.service.week_summary).
-  function weekSummary(facts, now) {
+  function isLate(f, now) { return f.due < now || f.overdue.length > 0 ? 1 : 0; }
+
+  // One line over the cards: what is late or due, each part a link to the first card it
+  // counts (the server writes the same words with coaching.service.week_summary).
+  function weekSummary(caseload, facts, now) {
     function count(n, one, many) { return n + " " + (n === 1 ? one : many); }
+    function first(test) { var i = facts.findIndex(test); return "#teacher-" + caseload[i].teacher_id; }
     var late = facts.filter(function (f) { return f.due < now; }).length;
     var today = facts.filter(function (f) { return f.due === now; }).length;
     var commitments = facts.reduce(function (n, f) { return n + f.overdue.length; }, 0);
     var parts = [];
-    if (late) parts.push(count(late, "check-in", "check-ins") + " overdue");
-    if (today) parts.push(count(today, "check-in", "check-ins") + " due today");
-    if (commitments) parts.push(count(commitments, "commitment", "commitments") + " overdue");
-    return parts.length ? parts.join(" · ") : "Every check-in is on schedule and no commitment is overdue.";
+    if (late) parts.push(h("a", { href: first(function (f) { return f.due < now; }), text: count(late, "check-in", "check-ins") + " overdue" }));
+    if (today) parts.push(h("a", { href: first(function (f) { return f.due === now; }), text: count(today, "check-in", "check-ins") + " due today" }));
+    if (commitments) parts.push(h("a", { href: first(function (f) { return f.overdue.length > 0; }), text: count(commitments, "commitment", "commitments") + " overdue" }));
+    if (!parts.length) return h("p", { class: "week-summary", text: "Every check-in is on schedule and no commitment is overdue." });
+    return h("p", { class: "week-summary" }, parts.reduce(function (out, a, i) { return out.concat(i ? [" · ", a] : [a]); }, []));
   }
 
   function teacherCard(t, now, facts) {
@@ -154,7 +162,7 @@
       h("a", { class: "button secondary", href: "/teachers/" + t.teacher_id + "/observations/new", text: "Observe " + first }),
     ]));
     lines.push(actions);
-    return h("li", { class: "tile" }, lines);
+    return h("li", { class: "tile", id: "teacher-" + t.teacher_id }, lines);
   }
 
   function hasConflicts(r) { return !!(r.open_conflicts && r.open_conflicts.length); }
@@ -329,7 +337,21 @@
       event.preventDefault();
       saveCheckIn(form, cycle);
     });
+    // A day far from today is allowed but questioned (a due date in 1900 is a typo).
+    form.addEventListener("change", function (event) { questionDate(event.target); });
+    form.addEventListener("focusout", function (event) { questionDate(event.target); });
     return [crumbs([" · ", h("a", { href: "/week?cycle=" + cycle.id, text: "Cycle" })]), h("h1", { text: "Check-in with " + teacherName(cycle.teacher_id) }), h("p", { class: "lede", text: focusLabel(cycle) + ". Goal: " + cycle.goal }), form];
+  }
+
+  function questionDate(control) {
+    if (!control || control.type !== "date") return;
+    var what = control.id === "date" ? "This check-in" : "This due date";
+    var message = ui.farDate(control.value, what);
+    var day = document.getElementById("date");
+    if (!message && control.id !== "date" && control.value && day && day.value && control.value < day.value) {
+      message = "This is before the check-in (" + dayName(day.value) + "). Is that right?";
+    }
+    ui.warn(control, message);
   }
 
   // Validate everything first; then the check-in and all its commitments are saved in one go.
@@ -337,8 +359,12 @@
     var errors = {};
     var date = form.querySelector("#date").value;
     var kind = form.querySelector("#kind").value;
+    var pair = coach.teacher(cycle.teacher_id);
     if (!date) errors.date = "Give the date of the check-in.";
-    else if (date < cycle.start_date) errors.date = "The check-in is before the cycle starts (" + dayName(cycle.start_date) + ").";
+    else if (pair && (date < pair.since || (pair.until && date > pair.until))) {
+      errors.date = pair.name + " is in your caseload " + (pair.until ? "from " + dayName(pair.since) + " to " + dayName(pair.until) : "from " + dayName(pair.since)) +
+        ". A check-in on " + dayName(date) + " is outside that: choose a day " + (date < pair.since ? "from " + dayName(pair.since) + " on." : "up to " + dayName(pair.until) + ".");
+    } else if (date < cycle.start_date) errors.date = "The check-in is before the cycle starts (" + dayName(cycle.start_date) + ").";
     if (!kind) errors.kind = "Choose the kind of meeting.";
     var commitments = [];
     form.querySelectorAll(".commitment-row").forEach(function (row) {
