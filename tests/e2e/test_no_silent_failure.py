@@ -7,6 +7,7 @@ tablet and the other one, and a date outside this year shows its year."""
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
@@ -20,9 +21,10 @@ from server.roster import service as roster_service
 from server.roster.models import Teacher
 from server.rubrics import service as rubrics_service
 from server.sync.models import SyncConflict
-from tests.e2e.conftest import TABLET_PORTRAIT, logged_demo_server
+from tests.e2e.conftest import TABLET_LANDSCAPE, TABLET_PORTRAIT, logged_demo_server
 from tests.e2e.conftest import LoggedServer as TrustServer
 from tests.e2e.pages import (
+    AXE_SOURCE,
     CoachApp,
     LoginPage,
     ObservationScreen,
@@ -38,6 +40,7 @@ TEACHER_LOGIN = f"ana.torres@{demo.DEMO_DOMAIN}"
 ANA = "Ana Torres"
 DEMAND = "Cognitive demand of the task"
 POSED = "Task as posed"
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-results" / "screenshots"
 
 
 @pytest.fixture(scope="module")
@@ -435,3 +438,66 @@ def test_9_a_date_of_another_year_shows_the_year(tablet: object, server: TrustSe
     expect(page.locator("h1 + .lede")).to_contain_text(str(last_year.year))
     this_year = page.evaluate("() => Cadence.ui.shortDate(new Date().toISOString())")
     assert str(date.today().year) not in this_year
+
+
+# --- 13. A refusal in the words of the form ----------------------------------------------------
+
+
+def test_13_a_servers_reason_is_said_with_the_labels_people_see(tablet: object) -> None:
+    page, _app = _coach(tablet())  # type: ignore[operator]
+    words = page.evaluate(
+        """() => [
+            "payload.data.class_size: Input should be greater than or equal to 1",
+            "payload.data.lesson_goal: String should have at most 2000 characters",
+            "observed_at: Field required",
+            "rubric_version_ids: must name at least one rubric",
+        ].map(Cadence.review.reasonWords)"""
+    )
+    assert words == [
+        "Class size: must be at least 1",
+        "Lesson goal: can be at most 2000 characters",
+        "Date and time: is required",
+        "Rubrics: must name at least one rubric",
+    ]
+
+
+# --- 15. No console errors, unique landmarks, a header on one row -----------------------------
+
+
+def test_15_the_scoring_screen_and_week_log_no_errors_and_the_header_fits_one_row(
+    tablet: object,
+) -> None:
+    context = tablet()  # type: ignore[operator]
+    page, _app = _coach(context)
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    obs = _observe(page, "Quiet console")
+    obs.start_timer()
+    obs.tap_unit(obs.units()[0], index=1)
+    obs.reload()
+    assert "landmark-unique" not in _axe_ids(page)
+    page.set_viewport_size(TABLET_LANDSCAPE)
+    WeekPage(page).open()
+    page.screenshot(path=str(SCREENSHOTS / "trust-week-header-1024.png"))
+    tops = page.eval_on_selector_all(
+        ".topbar > *:not([hidden]):not(.skip-link)",
+        "els => els.map(e => Math.round(e.getBoundingClientRect().top))",
+    )
+    assert max(tops) - min(tops) < 16, f"the header wraps at 1024 px: {tops}"
+    assert errors == []
+
+
+def test_15_a_teacher_sees_no_sync_line(tablet: object) -> None:
+    page = tablet().new_page()  # type: ignore[operator]
+    LoginPage(page).open().sign_in(TEACHER_LOGIN, demo.DEMO_PASSWORD)
+    page.goto("/my-coaching")
+    page.wait_for_load_state("networkidle")
+    expect(page.locator("#sync-status")).to_be_hidden()
+
+
+def _axe_ids(page: Page) -> list[str]:
+    """Every axe-core violation's rule id, whatever its impact."""
+    page.evaluate(AXE_SOURCE.read_text())
+    result = page.evaluate("async () => await axe.run(document)")
+    return [v["id"] for v in result["violations"]]

@@ -465,7 +465,8 @@ def test_a_refused_write_is_acknowledged_shown_with_its_reason_and_dismissed(
         page.get_by_role("link", name="See why").click()
         refused = page.get_by_role("region", name="Changes the server refused")
         expect(refused).to_contain_text("New observation:")
-        expect(refused).to_contain_text("Chloe Nguyen is not in your caseload")
+        expect(refused).to_contain_text("Teacher: Chloe Nguyen is not in your caseload")
+        assert "teacher_id" not in refused.inner_text()  # the form's words, not the field's
         _shoot(page, "refused")
         refused.get_by_role("button", name="Dismiss").click()
         expect(refused).to_have_count(0)

@@ -26,6 +26,37 @@
 
   function describeOp(payload) { return OP_NAMES[payload.op] || payload.op; }
 
+  // The labels people see on the forms, for the field a server's reason names.
+  var FIELD_WORDS = {
+    observed_at: "Date and time", grade: "Grade", course_unit: "Course or unit", lesson_goal: "Lesson goal",
+    task_description: "Task", class_size: "Class size", rubric_version_ids: "Rubrics", teacher_id: "Teacher",
+    text: "Text", value: "Level", dimension_id: "Dimension", item_id: "Item", count: "Count", delta: "Tally",
+    goal: "Goal", evidence_plan: "Evidence that will show progress", start_date: "Starts", end_date: "Ends",
+    date: "Date", kind: "Kind of meeting", owner: "Who will do it", due_date: "Due", cycle_id: "Cycle",
+    observation_id: "Linked observation", focus_dimension_id: "Focus practice", status: "Status",
+  };
+  var MESSAGE_WORDS = [
+    [/^Input should be greater than or equal to (\S+)$/, "must be at least $1"],
+    [/^Input should be less than or equal to (\S+)$/, "must be at most $1"],
+    [/^Input should be greater than (\S+)$/, "must be more than $1"],
+    [/^String should have at most (\d+) characters?$/, "can be at most $1 characters"],
+    [/^String should have at least 1 character$/, "must not be empty"],
+    [/^Field required$/, "is required"],
+    [/^Input should be a valid integer.*$/, "must be a whole number"],
+    [/^Input should be a valid (date|datetime).*$/, "must be a date"],
+  ];
+
+  // A server's reason ("payload.data.class_size: Input should be greater than or equal to
+  // 1") in the words of the form ("Class size: must be at least 1").
+  function reasonWords(reason) {
+    var m = /^([A-Za-z0-9_.]+): (.*)$/.exec(reason || "");
+    if (!m) return reason;
+    var name = m[1].split(".").pop();
+    var message = m[2];
+    MESSAGE_WORDS.forEach(function (w) { message = message.replace(w[0], w[1]); });
+    return (FIELD_WORDS[name] || name.replace(/_/g, " ")) + ": " + message;
+  }
+
   // A refused write of a coaching cycle (shown on the week) rather than of an observation.
   function isCoaching(problem) {
     return ["cycle", "check_in", "commitment"].indexOf(problem.entity) >= 0 || COACHING_OPS.indexOf(problem.payload.op) >= 0;
@@ -65,7 +96,7 @@
       h("p", { text: "These changes were kept but not applied. The reason is given; nothing else waits behind them." }),
       h("ul", { class: "obs-list" }, problems.map(function (p) {
         return h("li", {}, [
-          h("span", { class: "prewrap", text: describeOp(p.payload) + ": " + p.reason }),
+          h("span", { class: "prewrap", text: describeOp(p.payload) + ": " + reasonWords(p.reason) }),
           h("button", { type: "button", class: "button secondary", onclick: function () { dismiss(p).then(after); }, text: "Dismiss" }),
         ]);
       })),
@@ -146,7 +177,7 @@
   }
 
   Cadence.review = {
-    describeOp: describeOp, isCoaching: isCoaching, refused: refused, problemsSection: problemsSection,
+    describeOp: describeOp, reasonWords: reasonWords, isCoaching: isCoaching, refused: refused, problemsSection: problemsSection,
     conflictsSection: conflictsSection, needsYouLine: needsYouLine, hasConflicts: hasConflicts, showValue: showValue,
   };
 })();

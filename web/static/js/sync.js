@@ -238,9 +238,9 @@
     } else if (counts.waiting) {
       line.text = (navigator.onLine ? "" : "Offline: ") + plural(counts.waiting, "change") + " waiting";
       line.tone = "wait";
-    } else {
-      line.text = navigator.onLine ? "All changes saved" : "Offline: all changes saved on this tablet";
-    }
+    } else if (document.body.dataset.coach === "1") {
+      line.text = navigator.onLine ? "All changes saved" : "Offline: saved on this tablet";
+    }  // else: a teacher, principal or admin writes on the server's pages; "saved" means nothing
     if (state.error && !state.signin && counts.waiting) line.text += ". " + state.error;
     if (counts.others) line.text += " · " + plural(counts.others, "change") + " by another person wait here";
     if (state.storage) line.text += " · " + state.storage;

@@ -176,7 +176,9 @@
       return h("button", {
         type: "button", class: "level", "aria-pressed": String(pressed), "data-value": String(level.value),
         "aria-describedby": described ? "desc-" + rv + "-" + dim.id + "-" + level.value : null,
-      }, [h("span", { class: "level-value", text: String(level.value) }), h("span", { class: "visually-hidden", text: " – " }), h("span", { class: "level-label", text: level.label })]);
+      }, [h("span", { class: "level-value", text: String(level.value) }), h("span", { class: "visually-hidden", text: " – " }),
+        // An item's buttons show the value only (the card gives the scale once); the name is read out.
+        h("span", { class: item ? "level-label visually-hidden" : "level-label", text: level.label })]);
     });
     if (scale.not_observed) {
       buttons.push(h("button", { type: "button", class: "level level-no", "aria-pressed": String(!!current && current.not_observed), "data-value": "not_observed", text: "Not observed" }));
@@ -219,7 +221,7 @@
   function evidenceBox(id, view, rv, dim) {
     var ev = view.evidence.find(function (e) { return e.rubric_version_id === rv && e.dimension_id === dim.id; });
     var boxId = "ev-" + rv + "-" + dim.id;
-    var area = h("textarea", { id: boxId, rows: "3" });
+    var area = h("textarea", { id: boxId, rows: "2" });
     var wrap = h("div", { class: "evidence field", id: "field-" + boxId }, [
       h("label", { for: boxId }, ["Evidence", h("span", { class: "visually-hidden", text: " for " + dim.name })]),
       area, h("p", { class: "save-status", role: "status" }),
@@ -246,6 +248,9 @@
     if (dim.items && dim.items.length) {
       var m = itemMean(view, rv, dim);
       var counted = dim.items.filter(function (item) { return isScored(scoreOf(view, rv, dim.id, item.id)); }).length;
+      card.appendChild(h("p", { class: "scale-key", "aria-hidden": "true" }, scale.levels.map(function (l) {
+        return h("span", {}, [h("strong", { text: String(l.value) }), " " + l.label]);
+      })));
       card.appendChild(h("p", { class: "mean", id: "mean-" + rv + "-" + dim.id }, [
         "Mean of items: ", h("strong", { text: m === null ? "–" : String(m) }),
         h("span", { class: "meta", text: " (" + counted + " of " + dim.items.length + " items scored or not observed)" }),
