@@ -268,7 +268,7 @@ class ObservationScreen:
         return self.page.locator("#missing li").all_inner_texts()
 
     def share(self, teacher: str) -> None:
-        self.page.get_by_role("button", name=f"Share with {teacher}").click()
+        self.page.locator("#finish").get_by_role("button", name=f"Share with {teacher}").click()
         self.page.locator("#finish").get_by_text("Shared ").first.wait_for()
 
     def status_badge(self) -> str:

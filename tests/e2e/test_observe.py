@@ -107,7 +107,7 @@ def test_coach_observes_scores_reloads_finalizes_shares_and_revises(
     assert "min 3" in obs.note_lines()[0]
     assert obs.evidence(evidence_for) == "Asked: how do you know? Why does that work?"
     assert obs.timer_running()
-    expect(page.locator(".timer-clock")).to_contain_text("3:")
+    expect(page.locator("#timer .timer-clock")).to_contain_text("3:")
     if tally:
         assert obs.tally(tally) == 1
 

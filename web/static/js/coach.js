@@ -155,6 +155,7 @@
         if (el.type === "checkbox") el.checked = d[1];
         else if (!el.value) el.value = d[1];
       });
+      ui.restoreStatuses(root);
       var title = root.querySelector("h1");
       if (title) document.title = title.textContent + " · Cadence";
       root.setAttribute("data-ready", "1");  // the tablet's copy is showing (tests wait on it)

@@ -256,6 +256,7 @@
       box.dataset.tone = line.tone;
       box.dataset.waiting = String(counts.waiting);
       box.querySelector(".sync-text").textContent = line.text;
+      box.title = line.text;  // whole, where the top bar cuts it short
       var action = box.querySelector(".sync-action");
       action.hidden = !line.href;
       if (line.href) { action.href = line.href; action.textContent = line.link; }

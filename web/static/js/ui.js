@@ -139,11 +139,32 @@
     if (ids.length) control.setAttribute("aria-describedby", ids.join(" ")); else control.removeAttribute("aria-describedby");
   }
 
+  // "Saved 10:42" / "Not saved" under each part of a screen, by the part's id and page: a
+  // redraw (a sync, the save itself) draws the part again and says it again.
+  var statuses = {};
+
+  function statusKey(id) { return location.pathname + location.search + "#" + id; }
+
+  function setStatus(box, text) {
+    if (box.id) statuses[statusKey(box.id)] = text;
+    var live = (box.id && document.getElementById(box.id)) || box;  // the part as drawn now
+    var status = live.querySelector(":scope > .save-status");
+    if (status) status.textContent = text;
+  }
+
+  function markSaved(box) { setStatus(box, "Saved " + clock(new Date().toISOString())); }
+
+  function restoreStatuses(root) {
+    root.querySelectorAll("[id] > .save-status").forEach(function (status) {
+      var text = statuses[statusKey(status.parentElement.id)];
+      if (text && !status.textContent) status.textContent = text;
+    });
+  }
+
   // Refuse a value (message) or accept it (null): returns whether it was refused.
   function refuse(control, wrap, message) {
     keepRefused(control, message ? control.value : null);
-    var status = wrap.querySelector(":scope > .save-status");
-    if (message && status) status.textContent = "Not saved";
+    if (message) setStatus(wrap, "Not saved");
     showProblem(wrap, control, message);
     return !!message;
   }
@@ -201,6 +222,6 @@
     h: h, params: params, shortDate: shortDate, clock: clock, alertBox: alertBox, localInput: localInput,
     field: field, showErrors: showErrors, typed: typed, isoDay: isoDay, dayName: dayName,
     refuse: refuse, restore: restore, warn: warn, farDate: farDate, refusedFields: refusedFields,
-    forgetRefused: forgetRefused,
+    forgetRefused: forgetRefused, markSaved: markSaved, restoreStatuses: restoreStatuses,
   };
 })();

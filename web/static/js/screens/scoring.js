@@ -62,10 +62,7 @@
     return Math.round(values.reduce(function (a, b) { return a + b; }, 0) / values.length * 100) / 100;
   }
 
-  function savedAt(box) {
-    var status = box.querySelector(":scope > .save-status");
-    if (status) status.textContent = "Saved " + ui.clock(new Date().toISOString());
-  }
+  function savedAt(box) { ui.markSaved(box); }
 
   // --- The lesson timer ---------------------------------------------------------------------
 
@@ -125,7 +122,7 @@
         tags.appendChild(h("label", { class: "check" }, [h("input", { type: "checkbox", id: tagId, name: "tags", value: rv + ":" + dim.id, "data-draft": "1" }), dim.name]));
       });
     });
-    var form = h("form", { class: "note-form", method: "get", action: location.pathname, novalidate: true }, [
+    var form = h("form", { class: "note-form", id: "note-form", method: "get", action: location.pathname, novalidate: true }, [
       h("div", { class: "field", id: "field-note-text" }, [
         h("label", { for: "note-text" }, ["Note ", h("span", { class: "meta", text: "(stamped with the time and lesson minute)" })]),
         h("div", { class: "note-row" }, [input, h("button", { type: "submit", class: "button primary", text: "Add note" })]),
