@@ -1,6 +1,8 @@
 """Engine, metadata naming convention, and the session factory."""
 
 from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -30,9 +32,25 @@ MAX_ID = 2**31 - 1
 RowId = Annotated[int, Ge(1), Le(MAX_ID)]
 
 
+# The demo loader writes a history through the real write path: inside `clock_at(t)`
+# utcnow() is t, so the rows it writes carry the lesson's times rather than the load's.
+_CLOCK: ContextVar[datetime | None] = ContextVar("cadence_clock", default=None)
+
+
 def utcnow() -> datetime:
-    """Aware UTC now (SQLModel's datetime columns refuse naive values)."""
-    return datetime.now(UTC)
+    """Aware UTC now (SQLModel's datetime columns refuse naive values); see clock_at."""
+    return _CLOCK.get() or datetime.now(UTC)
+
+
+@contextmanager
+def clock_at(at: datetime) -> Iterator[None]:
+    """Within the block, utcnow() is `at` (aware). For the demo loader only: the server
+    never pretends a write happened at another time."""
+    token = _CLOCK.set(at.astimezone(UTC))
+    try:
+        yield
+    finally:
+        _CLOCK.reset(token)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

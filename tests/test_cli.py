@@ -1,8 +1,11 @@
 """The `cadence` command line against the test database."""
 
 import json
+import re
 import statistics
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlmodel import Session, col, select
@@ -14,6 +17,7 @@ from server.cli import app
 from server.config import get_settings
 from server.observations.models import (
     Observation,
+    ObservationRevision,
     ObservationRubric,
     ObservationStatus,
     Score,
@@ -25,6 +29,14 @@ from tests.conftest import TEST_SECRET
 from tests.factories import create_district, create_school
 
 runner = CliRunner()
+README = Path(__file__).parent.parent / "README.md"
+
+
+def readme_logins() -> set[str]:
+    """The emails of the README's table of demo logins."""
+    return set(
+        re.findall(r"^\| [^|]+ \| ([\w.]+@maplevalley\.example) \|", README.read_text(), re.M)
+    )
 
 
 @pytest.fixture
@@ -121,6 +133,7 @@ def test_set_password_for_unknown_email_fails(cli_env: None) -> None:
 
 
 def test_demo_loads_once_and_prints_working_logins_as_json(cli_env: None, session: Session) -> None:
+    loaded_at = datetime.now(UTC)
     first = runner.invoke(app, ["demo", "--json"])
     assert first.exit_code == 0, first.output
     logins = json.loads(first.stdout)
@@ -129,6 +142,13 @@ def test_demo_loads_once_and_prints_working_logins_as_json(cli_env: None, sessio
         "principal",
         "coach",
         "teacher",
+    }
+    # Every login the README lists, the small school's principal too, and no other.
+    assert len(readme_logins()) == 5
+    assert {login["email"] for login in logins} == readme_logins()
+    assert {login["school"] for login in logins if login["role"] == "principal"} == {
+        "Cedar Elementary",
+        "Birchwood Elementary",
     }
     assert set(logins[0]) == {"email", "password", "role", "school", "name"}
     settings = get_settings()
@@ -149,10 +169,12 @@ def test_demo_loads_once_and_prints_working_logins_as_json(cli_env: None, sessio
     assert sum(t.user_id is None for t in teachers) == 32 - demo.TEACHERS_WITH_LOGIN > 0
     assert len(session.exec(select(SchoolYear)).all()) == 3  # two completed, one under way
     _check_demo_observations(session)
+    _check_demo_times(session, loaded_at)
 
-    again = runner.invoke(app, ["demo"])
+    again = runner.invoke(app, ["demo"])  # what `make run` prints
     assert again.exit_code == 0
     assert "already present" in again.output
+    assert {email for email in readme_logins() if email in again.output} == readme_logins()
     assert len(session.exec(select(Teacher)).all()) == 32
 
 
@@ -208,3 +230,27 @@ def _check_demo_observations(session: Session) -> None:
     assert len(start) == len(end) == first_cohort == 16
     assert statistics.mean(end) > statistics.mean(start)  # growth
     assert statistics.stdev(start) > 0.1  # teachers differ
+
+
+def _check_demo_times(session: Session, loaded_at: datetime) -> None:
+    """The writes happened when the lessons did, not when the demo was loaded: finalized an
+    hour or two after the lesson began, shared and reflected on within days, never later
+    than the load."""
+    observations = session.exec(select(Observation)).all()
+    assert observations
+    for obs in observations:
+        assert obs.finalized_at is not None
+        after = obs.finalized_at - obs.observed_at
+        assert timedelta(hours=1) <= after <= timedelta(hours=2), (obs.id, after)
+        assert obs.created_at < obs.observed_at < obs.finalized_at
+        if obs.shared_with_teacher_at is not None:
+            shared = obs.shared_with_teacher_at - obs.finalized_at
+            assert timedelta(hours=2) <= shared <= timedelta(days=2), (obs.id, shared)
+        revisions = session.exec(
+            select(ObservationRevision).where(ObservationRevision.observation_id == obs.id)
+        ).all()
+        times = [r.at for r in sorted(revisions, key=lambda r: (r.version, r.id or 0))]
+        assert times == sorted(times)  # in the order they were written
+        assert obs.observed_at - timedelta(minutes=5) <= times[0]
+        assert times[-1] <= obs.observed_at + timedelta(days=12) and times[-1] < loaded_at
+    assert [o.id for o in observations if o.updated_at >= loaded_at] == []

@@ -1,14 +1,16 @@
-"""The audit log: write an event for every read or export of coaching content and for every
-change of access (accounts, roles, assignments, passwords), and list them. `record` and
-`record_change` add the row to the caller's transaction (the caller commits)."""
+"""The audit log: write an event for every read or export of coaching content (a sync pull:
+one event per pull, naming what it carried), and for every change of access (accounts,
+roles, assignments, passwords), and list them. `record` and `record_change` add the row to
+the caller's transaction (the caller commits)."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session, col, select
 
-from server.audit.models import AuditEvent
+from server.audit.models import AuditEvent, AuditEventTeacher
 from server.db import utcnow
 
 # The kinds of change, as audit actions (entity "user" or "assignment").
@@ -36,11 +38,14 @@ def record(
     entity_id: object,
     detail: Any = None,
     at: datetime | None = None,
+    teacher_ids: Iterable[int] = (),
 ) -> AuditEvent:
-    """Add one event (who, what, when) to the session; the caller commits."""
+    """Add one event (who, what, when; teacher_ids: whose records it read) to the session;
+    the caller commits."""
     event = AuditEvent(
         user_id=user_id, action=action, entity=entity, entity_id=str(entity_id)[:100],
         detail=detail, at=at or utcnow(),
+        teachers=[AuditEventTeacher(teacher_id=t) for t in sorted(set(teacher_ids))],
     )  # fmt: skip
     session.add(event)
     return event

@@ -1,6 +1,6 @@
 """What sync pull sends of a coaching entity, as each person may see it (the trust wall of
 access.py): the pair all of it, a principal a shared cycle's summary, anyone else nothing.
-Every entity sent is audited ("sync_read")."""
+The pull audits what it sent as one "sync_read" event per pull (server/sync/pull.py)."""
 
 import uuid
 from dataclasses import dataclass
@@ -9,7 +9,6 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from server.accounts.service import Viewer
-from server.audit import service as audit_service
 from server.coaching import access, writes
 from server.coaching.models import CheckIn, CheckInReflection, CoachingCycle, Commitment
 
@@ -119,6 +118,7 @@ class SyncView:
     version: int
     data: dict[str, Any]
     in_pair: bool  # the full copy (a pair member), not a principal's summary
+    teacher_id: int  # whose record it is (the cycle's teacher), for the pull's audit event
 
 
 def sync_view(
@@ -126,8 +126,7 @@ def sync_view(
 ) -> SyncView | None:
     """The entity's current state as this person may see it, or None (not visible: a
     tombstone). The pair gets everything; a principal of the school only a shared cycle's
-    summary; anyone else nothing. Writes a "sync_read" audit event for what it returns
-    (the caller commits)."""
+    summary; anyone else nothing. The caller audits what it sends."""
     row = get_entity(session=session, entity=entity, entity_id=entity_id)
     if row is None:
         return None
@@ -143,15 +142,12 @@ def sync_view(
             data = check_in_data(session=session, check_in=row)
         else:
             data = commitment_data(row)
-        view = SyncView(version=row.version, data=data, in_pair=True)
-    elif isinstance(row, CoachingCycle) and access.sees_summary(
+        return SyncView(version=row.version, data=data, in_pair=True, teacher_id=cycle.teacher_id)
+    if isinstance(row, CoachingCycle) and access.sees_summary(
         session=session, viewer=viewer, cycle=row
     ):
-        view = SyncView(version=row.version, data=summary_data(row), in_pair=False)
-    else:
-        return None
-    audit_service.record(
-        session=session, user_id=viewer.id, action="sync_read", entity=entity,
-        entity_id=entity_id, detail={"version": row.version, "summary": not view.in_pair},
-    )  # fmt: skip
-    return view
+        return SyncView(
+            version=row.version, data=summary_data(row), in_pair=False,
+            teacher_id=cycle.teacher_id,
+        )  # fmt: skip
+    return None

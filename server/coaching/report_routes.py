@@ -5,6 +5,7 @@ not get the principal's page: their only way to coaching content is the export."
 
 from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
@@ -16,6 +17,7 @@ from server.accounts.service import AdminScope
 from server.coaching import reports
 from server.deps import DistrictAdminScopeDep, Forbidden, SchoolDep, SessionDep, ViewerDep
 from server.forms import ExportConfirmForm, FormErrors, parse_row_id
+from server.roster import service as roster_service
 from server.roster.admin_common import render_admin
 from server.templating import render
 
@@ -25,6 +27,7 @@ ENTITY_LABELS = {
     "cycle": "Cycle",
     "check_in": "Check-in",
     "commitment": "Commitment",
+    "sync": "Sync pull",
     "district": "District",
     "user": "Person",
     "teacher": "Roster teacher",
@@ -47,6 +50,13 @@ WAYS = {
     "cycles_for_coach": "the coach's cycles",
     "coach_week": "the coach's week",  # events from before the week moved into the coach's app
     "shared_summaries": "the principal's shared summaries",
+}
+# What a sync pull carried, by kind (its detail's "counts"): (one, many).
+SYNC_KINDS = {
+    "observation": ("observation", "observations"),
+    "cycle": ("cycle", "cycles"),
+    "check_in": ("check-in", "check-ins"),
+    "commitment": ("commitment", "commitments"),
 }
 
 
@@ -80,7 +90,7 @@ def _export_page(
     recent = reports.audit_log(
         session=session, viewer=scope.viewer, district_id=scope.district_id, action="export",
         limit=10,
-    )  # fmt: skip
+    ).rows  # fmt: skip
     return render_admin(
         request, "coaching/export.html", scope, "coaching-export",
         {"errors": errors or {}, "recent": recent, "columns": reports.EXPORT_COLUMNS},
@@ -124,8 +134,15 @@ class AuditFilter(BaseModel):
     entity: str = ""
     entity_id: str = ""
     user_id: str = ""
+    teacher_id: str = ""
     since: str = ""
     until: str = ""
+    before: str = ""  # paging: events older than this id ...
+    after: str = ""  # ... or newer than this one
+
+    def filters(self) -> dict[str, str]:
+        """The filters as typed, without the paging: what every page link carries."""
+        return {k: v for k, v in self.model_dump(exclude={"before", "after"}).items() if v}
 
 
 def _day(text: str) -> date | None:
@@ -135,7 +152,9 @@ def _day(text: str) -> date | None:
         return None
 
 
-def _parse_filter(form: AuditFilter, people: dict[int, Any]) -> tuple[dict[str, Any], FormErrors]:
+def _parse_filter(
+    form: AuditFilter, people: dict[int, Any], teachers: dict[int, Any]
+) -> tuple[dict[str, Any], FormErrors]:
     """The audit_log filters from the query, or {field: message}; dates are local days."""
     errors: FormErrors = {}
     found: dict[str, Any] = {}
@@ -149,12 +168,13 @@ def _parse_filter(form: AuditFilter, people: dict[int, Any]) -> tuple[dict[str, 
         found["entity"] = form.entity
     if form.entity_id.strip():
         found["entity_id"] = form.entity_id.strip()
-    if form.user_id:
-        user_id = parse_row_id(form.user_id)
-        if user_id is None or user_id not in people:
-            errors["user_id"] = "Choose one from the list."
-        else:
-            found["user_id"] = user_id
+    for name, known in (("user_id", people), ("teacher_id", teachers)):
+        if text := getattr(form, name):
+            row_id = parse_row_id(text)
+            if row_id is None or row_id not in known:
+                errors[name] = "Choose one from the list."
+            else:
+                found[name] = row_id
     since, until = _day(form.since), _day(form.until)
     if form.since and since is None:
         errors["since"] = "Enter a date (YYYY-MM-DD)."
@@ -166,7 +186,20 @@ def _parse_filter(form: AuditFilter, people: dict[int, Any]) -> tuple[dict[str, 
         found["since"] = datetime.combine(since, time.min).astimezone()
     if until:  # the whole day: up to the next midnight
         found["until"] = datetime.combine(until + timedelta(days=1), time.min).astimezone()
+    for name in ("before", "after"):
+        if text := getattr(form, name):
+            if (event_id := parse_row_id(text)) is None:
+                errors[name] = "Not a page of the log: follow the Older or Newer link."
+            else:
+                found[name] = event_id
+    if form.before and form.after:
+        errors["after"] = "Page by before or by after, not both."
     return found, errors
+
+
+def _page_href(form: AuditFilter, **paging: int) -> str:
+    query = urlencode({**form.filters(), **paging})
+    return "/admin/audit" + (f"?{query}" if query else "")
 
 
 @router.get("/admin/audit")
@@ -181,9 +214,14 @@ def audit_page(
         for u in accounts_service.list_users(session=session, district_id=scope.district_id)
         if u.id is not None
     }
-    filters, errors = _parse_filter(form, people)
-    events = (
-        []
+    teachers = {
+        t.id: t
+        for t in roster_service.list_teachers(session=session, district_id=scope.district_id)
+        if t.id is not None
+    }
+    filters, errors = _parse_filter(form, people, teachers)
+    page = (
+        reports.AuditPage(rows=[], total=0, older=None, newer=None)
         if errors
         else reports.audit_log(
             session=session, viewer=scope.viewer, district_id=scope.district_id, **filters
@@ -192,12 +230,18 @@ def audit_page(
     context = {
         "values": form.model_dump(),
         "errors": errors,
-        "events": events,
+        "page": page,
+        "older_href": _page_href(form, before=page.older) if page.older else None,
+        "newer_href": _page_href(form, after=page.newer) if page.newer else None,
+        "paged": bool(form.before or form.after),
+        "newest_href": _page_href(form),
         "people": sorted(people.values(), key=lambda u: u.name.lower()),
+        "teachers": sorted(teachers.values(), key=lambda t: t.name.lower()),
         "actions": ACTION_LABELS,
         "entities": ENTITY_LABELS,
         "ways": WAYS,
-        "filtered": any(form.model_dump().values()),
+        "kinds": SYNC_KINDS,
+        "filtered": bool(form.filters()),
     }
     return render_admin(
         request, "coaching/audit.html", scope, "audit", context,

@@ -16,7 +16,7 @@ from sqlmodel import Session, and_, col, or_, select
 from server.accounts.models import Membership, Role, User
 from server.accounts.service import Viewer
 from server.audit import service as audit_service
-from server.audit.models import AuditEvent
+from server.audit.models import AuditEvent, AuditEventTeacher
 from server.coaching.models import (
     CheckIn,
     CheckInReflection,
@@ -150,6 +150,7 @@ def shared_summaries(*, session: Session, viewer: Viewer, school_id: int) -> lis
         audit_service.record(
             session=session, user_id=viewer.id, action="read", entity="cycle",
             entity_id=cycle.id, detail={"via": "shared_summaries"},
+            teacher_ids=[cycle.teacher_id],
         )  # fmt: skip
     if out:
         session.commit()
@@ -318,13 +319,50 @@ def export_csv(*, rows: list[dict[str, str]]) -> str:
 
 # "changes" stands for every change of access (audit_service.CHANGE_ACTIONS).
 AUDIT_ACTIONS = ("read", "sync_read", "export", "changes", *audit_service.CHANGE_ACTIONS)
-AUDIT_ENTITIES = ("cycle", "check_in", "commitment", "district", "user", "teacher", "assignment")
+AUDIT_ENTITIES = (
+    "cycle", "check_in", "commitment", "sync", "district", "user", "teacher", "assignment",
+)  # fmt: skip
+AUDIT_PAGE_SIZE = 50
+# Events about a teacher by their roster id rather than through audit_event_teacher: a
+# principal's read of their growth page, a change of their roster record.
+_ABOUT_A_TEACHER = ("growth", "teacher")
 
 
 @dataclass(frozen=True)
 class AuditRow:
     event: AuditEvent
     user: User | None  # who; None for the command line
+    teachers: list[str]  # whose records it read or carried (names, by name)
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    """One page of the audit log, newest first; the neighbours are found by id, so a page
+    stays the same while new events arrive."""
+
+    rows: list[AuditRow]
+    total: int  # the events matching the filters, on every page
+    older: int | None  # the `before` of the next page (older events); None: none older
+    newer: int | None  # the `after` of the previous page (newer events); None: none newer
+
+
+def _in_district(district_id: int) -> sa.ColumnElement[bool]:
+    """The district's events: of people with a role in it, of people with no role left (so
+    nobody drops out of sight), and the command line's changes to someone of it."""
+    in_district = select(Membership.user_id).where(Membership.district_id == district_id)
+    with_a_role = select(Membership.user_id)
+    about_the_district = select(sa.cast(Membership.user_id, sa.String)).where(
+        Membership.district_id == district_id
+    )
+    return or_(
+        col(AuditEvent.user_id).in_(in_district),
+        col(AuditEvent.user_id).not_in(with_a_role),
+        and_(
+            col(AuditEvent.user_id).is_(None),
+            AuditEvent.entity == "user",
+            col(AuditEvent.entity_id).in_(about_the_district),
+        ),
+    )
 
 
 def audit_log(
@@ -335,51 +373,87 @@ def audit_log(
     entity: str | None = None,
     entity_id: str | None = None,
     user_id: int | None = None,
+    teacher_id: int | None = None,
     action: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
-    limit: int = 200,
-) -> list[AuditRow]:
-    """The district's audit log for its district admins, newest first: the events of people
-    with a role in the district (and of people with no role left, so nobody drops out of
-    sight), filtered by any of entity (and entity_id), user, action and time (since <= at <
-    until). PermissionDenied unless the viewer is a district admin of the district."""
+    before: int | None = None,
+    after: int | None = None,
+    limit: int = AUDIT_PAGE_SIZE,
+) -> AuditPage:
+    """A page of the district's audit log for its district admins, newest first: `limit`
+    events with an id below `before` (or the newest), or the `limit` just above `after`,
+    filtered by any of entity (and entity_id), who (user), whose records (teacher), action
+    and time (since <= at < until). PermissionDenied unless the viewer is a district admin
+    of the district."""
     if district_id not in viewer.district_ids(Role.district_admin):
         raise PermissionDenied("Only a district admin of this district can read its audit log.")
-    in_district = select(Membership.user_id).where(Membership.district_id == district_id)
-    with_a_role = select(Membership.user_id)
-    # The command line's changes (no person) show where they touched someone of the district.
-    about_the_district = select(sa.cast(Membership.user_id, sa.String)).where(
-        Membership.district_id == district_id
-    )
-    query = (
-        select(AuditEvent, User)
-        .outerjoin(User, col(User.id) == AuditEvent.user_id)
-        .where(
+    where = [_in_district(district_id)]
+    if entity is not None:
+        where.append(col(AuditEvent.entity) == entity)
+    if entity_id is not None:
+        where.append(col(AuditEvent.entity_id) == entity_id)
+    if user_id is not None:
+        where.append(col(AuditEvent.user_id) == user_id)
+    if teacher_id is not None:
+        read = select(AuditEventTeacher.audit_event_id).where(
+            AuditEventTeacher.teacher_id == teacher_id
+        )
+        where.append(
             or_(
-                col(AuditEvent.user_id).in_(in_district),
-                col(AuditEvent.user_id).not_in(with_a_role),
+                col(AuditEvent.id).in_(read),
                 and_(
-                    col(AuditEvent.user_id).is_(None),
-                    AuditEvent.entity == "user",
-                    col(AuditEvent.entity_id).in_(about_the_district),
+                    col(AuditEvent.entity).in_(_ABOUT_A_TEACHER),
+                    AuditEvent.entity_id == str(teacher_id),
                 ),
             )
         )
-    )
-    if entity is not None:
-        query = query.where(AuditEvent.entity == entity)
-    if entity_id is not None:
-        query = query.where(AuditEvent.entity_id == entity_id)
-    if user_id is not None:
-        query = query.where(AuditEvent.user_id == user_id)
     if action == "changes":
-        query = query.where(col(AuditEvent.action).in_(audit_service.CHANGE_ACTIONS))
+        where.append(col(AuditEvent.action).in_(audit_service.CHANGE_ACTIONS))
     elif action is not None:
-        query = query.where(AuditEvent.action == action)
+        where.append(col(AuditEvent.action) == action)
     if since is not None:
-        query = query.where(col(AuditEvent.at) >= since)
+        where.append(col(AuditEvent.at) >= since)
     if until is not None:
-        query = query.where(col(AuditEvent.at) < until)
-    rows = session.exec(query.order_by(col(AuditEvent.id).desc()).limit(limit))
-    return [AuditRow(event=event, user=user) for event, user in rows]
+        where.append(col(AuditEvent.at) < until)
+    query = select(AuditEvent, User).outerjoin(User, col(User.id) == AuditEvent.user_id)
+    event_id = col(AuditEvent.id)
+    if after is not None:
+        found = session.exec(
+            query.where(*where, event_id > after).order_by(event_id).limit(limit)
+        ).all()[::-1]
+    else:
+        below = [event_id < before] if before is not None else []
+        found = session.exec(
+            query.where(*where, *below).order_by(event_id.desc()).limit(limit)
+        ).all()
+    total = session.exec(select(sa.func.count()).select_from(AuditEvent).where(*where)).one()
+    if not found:
+        return AuditPage(rows=[], total=total, older=None, newer=None)
+    newest, oldest = found[0][0].id, found[-1][0].id
+    assert newest is not None and oldest is not None
+
+    def any_where(*more: sa.ColumnElement[bool]) -> bool:
+        return session.exec(select(event_id).where(*where, *more).limit(1)).first() is not None
+
+    names = _teacher_names(session, [e.id for e, _ in found if e.id is not None])
+    return AuditPage(
+        rows=[AuditRow(event=e, user=u, teachers=names.get(e.id, [])) for e, u in found],
+        total=total,
+        older=oldest if any_where(event_id < oldest) else None,
+        newer=newest if any_where(event_id > newest) else None,
+    )
+
+
+def _teacher_names(session: Session, event_ids: list[int]) -> dict[int | None, list[str]]:
+    """Whose records each event read (audit_event_teacher), by name."""
+    out: dict[int | None, list[str]] = {}
+    rows = session.exec(
+        select(AuditEventTeacher.audit_event_id, Teacher.name)
+        .join(Teacher, col(Teacher.id) == AuditEventTeacher.teacher_id)
+        .where(col(AuditEventTeacher.audit_event_id).in_(event_ids))
+        .order_by(col(Teacher.name))
+    )
+    for event_id, name in rows:
+        out.setdefault(event_id, []).append(name)
+    return out

@@ -156,15 +156,14 @@ class CycleRow:
     coach: User
 
 
-def _audit_reads(
-    session: Session, viewer: Viewer, entity: str, ids: list[uuid.UUID], via: str
-) -> None:
-    for entity_id in ids:
+def _audit_reads(session: Session, viewer: Viewer, cycles: list[CoachingCycle], via: str) -> None:
+    """One "read" event per cycle read on a page, naming whose cycle it is."""
+    for cycle in cycles:
         audit_service.record(
-            session=session, user_id=viewer.id, action="read", entity=entity,
-            entity_id=entity_id, detail={"via": via},
+            session=session, user_id=viewer.id, action="read", entity="cycle",
+            entity_id=cycle.id, detail={"via": via}, teacher_ids=[cycle.teacher_id],
         )  # fmt: skip
-    if ids:
+    if cycles:
         session.commit()
 
 
@@ -184,7 +183,7 @@ def cycles_for_teacher(*, session: Session, viewer: Viewer) -> list[CycleRow]:
         session,
         select(CoachingCycle, Teacher, User).where(col(CoachingCycle.teacher_id).in_(own)),
     )
-    _audit_reads(session, viewer, "cycle", [r.cycle.id for r in rows], "cycles_for_teacher")
+    _audit_reads(session, viewer, [r.cycle for r in rows], "cycles_for_teacher")
     return rows
 
 
@@ -196,7 +195,7 @@ def cycles_for_coach(
     if teacher_id is not None:
         query = query.where(CoachingCycle.teacher_id == teacher_id)
     rows = _cycle_rows(session, query)
-    _audit_reads(session, viewer, "cycle", [r.cycle.id for r in rows], "cycles_for_coach")
+    _audit_reads(session, viewer, [r.cycle for r in rows], "cycles_for_coach")
     return rows
 
 
@@ -209,7 +208,7 @@ def get_cycle_for(*, session: Session, viewer: Viewer, cycle_id: uuid.UUID) -> C
         raise NotFound(f"There is no cycle {cycle_id}.")
     if not access.in_pair(session=session, viewer=viewer, cycle=cycle):
         raise PermissionDenied("Only the teacher and the coach of this cycle can read it.")
-    _audit_reads(session, viewer, "cycle", [cycle.id], "get_cycle_for")
+    _audit_reads(session, viewer, [cycle], "get_cycle_for")
     return cycle
 
 

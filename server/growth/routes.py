@@ -29,8 +29,13 @@ from server.roster.models import Teacher
 from server.templating import render, templates
 
 router = APIRouter()
+# One way to write a number on every growth page (server/growth/numbers.py).
 templates.env.filters["num"] = service.fmt
-templates.env.filters["p_cell"] = service.p_cell
+templates.env.filters["signed"] = service.signed
+templates.env.filters["pct"] = service.percent
+templates.env.filters["p_value"] = service.format_p
+templates.env.globals["TOO_FEW"] = service.TOO_FEW
+templates.env.globals["RELIABLE_WORDS"] = service.RELIABLE_WORDS
 templates.env.globals["is_suppressed"] = lambda value: isinstance(value, service.Suppressed)
 templates.env.tests["suppressed"] = lambda value: isinstance(value, service.Suppressed)
 templates.env.globals["no_estimate"] = lambda value: isinstance(value, service.NoEstimate)

@@ -1,6 +1,6 @@
 """The numbers of one summary scope (a school or the district), from the aggregated rows."""
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -9,15 +9,20 @@ from markupsafe import Markup
 
 from server.growth import svg
 from server.growth.aggregate import AggregateRows
+from server.growth.numbers import fmt
 from server.growth.outcome import NoEstimate
 from server.growth.queries import DimensionInfo, Instrument
 from server.growth.stats import (
+    TOO_FEW,
     CohortComparison,
     HighLevelShare,
     PairedComparison,
     Suppressed,
+    change_test,
+    change_verdict,
     compare_cohorts,
     describe_change,
+    difference_verdict,
     high_level_share,
     paired_comparison,
     suppress_small_cell,
@@ -56,6 +61,12 @@ class PracticeRow:
     periods: list[PeriodStat | Suppressed | None]
     chart: Markup = field(default_factory=Markup)
 
+    def hidden_periods(self, periods: list[Period]) -> list[str]:
+        """The labels of its half-years the small-cell rule leaves out."""
+        return [
+            p.label for p, s in zip(periods, self.periods, strict=True) if isinstance(s, Suppressed)
+        ]
+
 
 @dataclass(frozen=True)
 class ComparisonRow:
@@ -64,6 +75,22 @@ class ComparisonRow:
     result: PairedComparison | NoEstimate | Suppressed
     sentence: str = ""
     sentence_wilcoxon: str = ""
+
+    @property
+    def where(self) -> str:
+        return f"{self.dimension.name} ({self.year_name})"
+
+    @property
+    def verdict(self) -> str:
+        """stats.change_verdict, or "" without numbers."""
+        return change_verdict(self.result) if isinstance(self.result, PairedComparison) else ""
+
+    @property
+    def test_p(self) -> tuple[float | None, bool]:
+        """stats.change_test: (the p-value the verdict rests on, whether it is Wilcoxon's)."""
+        return (
+            change_test(self.result) if isinstance(self.result, PairedComparison) else (None, False)
+        )
 
 
 @dataclass(frozen=True)
@@ -74,12 +101,23 @@ class CohortRow:
     second: str
     result: CohortComparison | NoEstimate | Suppressed
 
+    @property
+    def verdict(self) -> str:
+        """stats.difference_verdict, or "" without numbers."""
+        if not isinstance(self.result, CohortComparison):
+            return ""
+        return difference_verdict(self.result, first=self.first, second=self.second)
+
 
 @dataclass(frozen=True)
 class HighLevelRow:
     dimension: DimensionInfo
     year_name: str
     result: HighLevelShare | NoEstimate | Suppressed
+
+    @property
+    def where(self) -> str:
+        return f"{self.dimension.name} ({self.year_name})"
 
 
 @dataclass
@@ -89,6 +127,46 @@ class InstrumentSummary:
     comparisons: list[ComparisonRow]
     cohorts: list[CohortRow]
     high_level: list[HighLevelRow]
+
+    @property
+    def latest(self) -> list[ComparisonRow]:
+        """Each dimension's latest baseline vs end-of-year comparison, in the rubric's order."""
+        last: dict[str, ComparisonRow] = {}
+        for row in self.comparisons:  # by dimension, each one's years oldest first
+            last[row.dimension.id] = row
+        return list(last.values())
+
+    @property
+    def suppressed(self) -> bool:
+        """Whether the small-cell rule leaves out every number of the instrument."""
+        results: list[object] = [r.result for r in self.comparisons]
+        results += [r.result for r in self.cohorts] + [r.result for r in self.high_level]
+        results += [p for row in self.practices for p in row.periods if p is not None]
+        return bool(results) and all(isinstance(r, Suppressed) for r in results)
+
+    def tally(self) -> str:
+        """Its latest changes counted, for a table of schools: "8 measured: 3 reliably
+        higher, 5 not reliable"; TOO_FEW when none can be shown."""
+        rows = self.latest
+        shown = [r for r in rows if isinstance(r.result, PairedComparison)]
+        hidden = sum(1 for r in rows if isinstance(r.result, Suppressed))
+        if not shown:
+            return TOO_FEW if hidden else "No comparison yet"
+        counts = Counter(r.verdict for r in shown)
+        words = [
+            f"{counts[v]} {w}"
+            for v, w in (
+                ("Reliably higher", "reliably higher"), ("Reliably lower", "reliably lower"),
+                ("Not a reliable change", "not reliable"), ("No change", "no change"),
+            )
+            if counts[v]
+        ]  # fmt: skip
+        text = f"{len(shown)} measured: {', '.join(words)}"
+        return text + (f"; {hidden} left out: {TOO_FEW.lower()}" if hidden else "")
+
+    def latest_years(self) -> list[str]:
+        """The school years of `latest`, oldest first."""
+        return list(dict.fromkeys(r.year_name for r in self.latest))
 
 
 @dataclass
@@ -103,6 +181,9 @@ class ScopeSummary:
     # Its rendered HTML by anchor (templates: `fragment`, `keep`), cached with the numbers and
     # dropped with them when the stamp changes: the district page is mostly rendering.
     fragments: dict[str, Markup] = field(default_factory=dict, compare=False, repr=False)
+
+    def instrument(self, rubric_id: str) -> InstrumentSummary | None:
+        return next((i for i in self.instruments if i.instrument.rubric_id == rubric_id), None)
 
     def fragment(self, anchor: str) -> Markup | None:
         return self.fragments.get(anchor)
@@ -143,7 +224,7 @@ def _practice_chart(
     if not shown:
         return Markup("")
     desc = "; ".join(
-        f"{periods[i].label}: mean {s.mean:.2f}, middle half {s.q1:.2f} to {s.q3:.2f}, "
+        f"{periods[i].label}: mean {fmt(s.mean)}, middle half {fmt(s.q1)} to {fmt(s.q3)}, "
         f"{s.n_teachers} teachers"
         for i, s in shown
     )

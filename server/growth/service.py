@@ -1,7 +1,5 @@
 """Growth pages' public entry point (docs/growth.md): re-exports the growth modules' API."""
 
-import math
-
 from server.growth.access import (
     growth_access,
     growth_shared_at,
@@ -30,6 +28,7 @@ from server.growth.fits import (
     start_fit_worker,
     stop_fit_worker,
 )
+from server.growth.numbers import fmt, percent, signed
 from server.growth.outcome import NoEstimate, TooFewObservations
 from server.growth.queries import (
     ROLE_WORDS,
@@ -48,7 +47,7 @@ from server.growth.scopes import (
     PracticeRow,
     ScopeSummary,
 )
-from server.growth.stats import Suppressed, p_cell
+from server.growth.stats import RELIABLE_P, RELIABLE_WORDS, TOO_FEW, Suppressed, format_p
 from server.growth.summaries import DOSAGE_HTML_KEPT, SummaryPage, summary
 from server.growth.teacher_page import (
     PENDING_TREND,
@@ -69,7 +68,10 @@ __all__ = [
     "EXPORT_COLUMNS",
     "MONTH_NAMES",
     "PENDING_TREND",
+    "RELIABLE_P",
+    "RELIABLE_WORDS",
     "ROLE_WORDS",
+    "TOO_FEW",
     "Z95",
     "CachedFits",
     "CohortRow",
@@ -104,25 +106,20 @@ __all__ = [
     "district_stamp",
     "export_scores",
     "fmt",
+    "format_p",
     "growth_access",
     "growth_shared_at",
     "instruments",
-    "p_cell",
+    "percent",
     "pseudonym",
     "refit_now",
     "scores_csv",
     "set_growth_shared",
     "shared_growth_teachers",
+    "signed",
     "start_fit_worker",
     "stop_fit_worker",
     "summary",
     "teacher_dosage",
     "teacher_growth",
 ]
-
-
-def fmt(value: float | None, decimals: int = 2) -> str:
-    """For templates: a number, or an en dash for none."""
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return "\u2013"
-    return f"{value:.{decimals}f}"

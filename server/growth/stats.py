@@ -5,17 +5,25 @@ this module only chooses, checks and words."""
 import math
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Literal, TypeVar
 
 import numpy as np
 from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
+from server.growth.numbers import DASH, POINT_DECIMALS, fmt, rounded
 from server.growth.outcome import TooFewObservations, count_words
 
 MIN_TEACHERS = 5
 IQA_HIGH_LEVEL = 3.0
 CONFIDENCE = 0.95
+# A change or difference whose test gives p below this is "reliable", and only a reliable one
+# is worded as an improvement, a decline or a difference between cohorts.
+RELIABLE_P = 0.05
+RELIABLE_WORDS = f"p < {RELIABLE_P:g}".replace("0.", ".", 1)  # "p < .05"
+# What a page says, once per section, in place of the numbers the small-cell rule leaves out.
+TOO_FEW = f"Too few teachers to show (fewer than {MIN_TEACHERS})"
 
 T = TypeVar("T")
 K = TypeVar("K", bound=Hashable)
@@ -124,24 +132,51 @@ def wilcoxon_method(
     return "asymptotic", True
 
 
-def format_p(p: float) -> str:
-    """APA-style thresholds below .05, two decimals above: 'p < .01', 'p = .23'."""
-    for threshold in (0.001, 0.01, 0.05):
-        if p < threshold:
-            return f"p < {_no_leading_zero(f'{threshold:g}')}"
-    return f"p = {_no_leading_zero(f'{p:.2f}')}"
-
-
-def p_cell(p: float | None) -> str:
-    """A p-value in a table: three decimals without the leading zero (".023"), "< .001" and
-    "> .999" at the ends, an en dash for none."""
+def format_p(p: float | None, *, cell: bool = False) -> str:
+    """A p-value, the one way every page writes it: "p = .16", "p = .049" (three decimals
+    below .10), "p < .001", "p > .99", and "p < .05" for a p under RELIABLE_P that would
+    round up to it; in a table cell (`cell=True`, under a "p" heading) without the "p =":
+    ".16", "< .001". An en dash for none."""
     if p is None or not math.isfinite(p):
-        return "\u2013"
+        return DASH
+    two = rounded(p, 2)
     if p < 0.001:
-        return "< .001"
-    if p >= 0.9995:  # would round to 1.000
-        return "> .999"
-    return _no_leading_zero(f"{p:.3f}")
+        text = "< .001"
+    elif two >= 1:
+        text = "> .99"
+    else:
+        number = rounded(p, 3) if two < Decimal("0.1") else two
+        if p < RELIABLE_P and number >= Decimal(repr(RELIABLE_P)):  # .0496: not "p = .050"
+            text = "< " + _no_leading_zero(f"{RELIABLE_P:g}")
+        else:
+            text = "= " + _no_leading_zero(f"{number:f}")
+    return text.removeprefix("= ") if cell else "p " + text
+
+
+def reliable(p: float | None) -> bool:
+    """Whether a test's p-value makes its change or difference reliable: p < RELIABLE_P."""
+    return p is not None and math.isfinite(p) and p < RELIABLE_P
+
+
+def change_test(
+    comparison: PairedComparison, test: Literal["t", "wilcoxon"] = "t"
+) -> tuple[float | None, bool]:
+    """(p, whether it is the Wilcoxon test's): the p-value that decides whether the change is
+    reliable. The paired t-test's, unless `test="wilcoxon"` or t is undefined because every
+    teacher changed by the same amount (then only the signed-rank test can say)."""
+    if test == "t" and comparison.p_t is not None:
+        return comparison.p_t, False
+    return comparison.p_wilcoxon, True
+
+
+def change_verdict(comparison: PairedComparison, test: Literal["t", "wilcoxon"] = "t") -> str:
+    """The change in a few words: "Reliably higher", "Reliably lower", "Not a reliable
+    change", or "No change" (when it rounds to zero points)."""
+    if rounded(comparison.mean_change, POINT_DECIMALS).is_zero():
+        return "No change"
+    if not reliable(change_test(comparison, test)[0]):
+        return "Not a reliable change"
+    return "Reliably higher" if comparison.mean_change > 0 else "Reliably lower"
 
 
 def describe_change(
@@ -150,29 +185,34 @@ def describe_change(
     dimension: str,
     who: str = "Teachers",
     test: Literal["t", "wilcoxon"] = "t",
-    decimals: int = 1,
+    decimals: int = POINT_DECIMALS,
 ) -> str:
-    """One plain sentence, e.g. "Teachers in the 2024 cohort improved on 'Pose purposeful
-    questions' by 0.6 points, d = 0.8, p < .01, n = 14." The p-value is the paired t-test's
-    unless `test="wilcoxon"`; d is d_z."""
-    change = round(comparison.mean_change, decimals)
-    amount = f"{abs(change):.{decimals}f} points"
-    if change > 0:
-        head = f"{who} improved on '{dimension}' by {amount}"
-    elif change < 0:
-        head = f"{who} declined on '{dimension}' by {amount}"
-    else:
+    """One plain sentence. Only a reliable change (`reliable`) is an improvement or a decline:
+    "Teachers improved on 'Pose purposeful questions' by 0.60 points, d = 0.80, p = .004,
+    n = 14."; any other says how large it was and that it is not reliable: "Teachers scored
+    0.25 points higher on 'Rigor', p = .16: not a reliable change (d = 0.40, n = 9)." The
+    p-value is `change_test`'s; d is d_z; numbers are rounded as in the tables (`numbers`)."""
+    p, wilcoxon = change_test(comparison, test)
+    tested = (
+        [format_p(p) + (" (Wilcoxon signed-rank)" if wilcoxon else "")] if p is not None else []
+    )
+    amount = f"{fmt(abs(comparison.mean_change), decimals)} points"
+    spread = (
+        "the same change for every teacher"
+        if comparison.d_z is None
+        else f"d = {fmt(comparison.d_z, decimals)}"
+    )
+    n = f"n = {comparison.n}"
+    if rounded(comparison.mean_change, decimals).is_zero():
         head = f"{who} showed no change on '{dimension}' ({amount})"
-    parts = [head]
-    if comparison.d_z is None:
-        parts.append("the same change for every teacher")
+    elif reliable(p):
+        verb = "improved" if comparison.mean_change > 0 else "declined"
+        head = f"{who} {verb} on '{dimension}' by {amount}"
     else:
-        parts.append(f"d = {_signed(comparison.d_z, decimals)}")
-    p = comparison.p_wilcoxon if test == "wilcoxon" else comparison.p_t
-    if p is not None:
-        parts.append(format_p(p) + (" (Wilcoxon signed-rank)" if test == "wilcoxon" else ""))
-    parts.append(f"n = {comparison.n}")
-    return ", ".join(parts) + "."
+        direction = "higher" if comparison.mean_change > 0 else "lower"
+        head = ", ".join([f"{who} scored {amount} {direction} on '{dimension}'", *tested])
+        return f"{head}: not a reliable change ({spread}, {n})."
+    return ", ".join([head, spread, *tested, n]) + "."
 
 
 # --- cohorts -------------------------------------------------------------------------------
@@ -222,6 +262,14 @@ def compare_cohorts(
         p=float(test.pvalue),
         rank_biserial=2 * u / (len(a) * len(b)) - 1,
     )
+
+
+def difference_verdict(comparison: CohortComparison, *, first: str, second: str) -> str:
+    """The cohorts' difference in a few words: "2024-25 cohort higher: a reliable difference",
+    or "Not a reliable difference"."""
+    if not reliable(comparison.p) or comparison.rank_biserial == 0:
+        return "Not a reliable difference"
+    return f"{first if comparison.rank_biserial > 0 else second} higher: a reliable difference"
 
 
 # --- IQA: share of lessons at high level ---------------------------------------------------
@@ -288,8 +336,3 @@ def suppress_small_cell(
 
 def _no_leading_zero(text: str) -> str:
     return text[1:] if text.startswith("0.") else text
-
-
-def _signed(value: float, decimals: int) -> str:
-    text = f"{value:.{decimals}f}"
-    return text[1:] if float(text) == 0 and text.startswith("-") else text

@@ -13,6 +13,7 @@ from server.growth import svg
 from server.growth.dosage import MonthCount, bar_labels, teacher_dosage
 from server.growth.fits import FitStatus, cached_fits
 from server.growth.model import DAYS_PER_YEAR, GrowthFit, GrowthOutcome
+from server.growth.numbers import signed
 from server.growth.outcome import NoEstimate, TooFewObservations
 from server.growth.queries import (
     Instrument,
@@ -192,7 +193,7 @@ def _growth_chart(
             band.append((float(x), y - spread, y + spread))
         series.append(svg.Series("Fitted trend", fitted, fitted=True))
         bands.append(svg.Band("95% range of the growth rate", band))
-        desc += f" The dashed line is the fitted trend, {own.slope:+.2f} points a year."
+        desc += f" The dashed line is the fitted trend, {signed(own.slope)} points a year."
     return svg.line_chart(
         title=f"{teacher_name}: {name}, {instrument.title}, score over time",
         desc=desc,

@@ -1,6 +1,8 @@
 """Demo observations: start- and end-of-year lessons on the NCTM practices and the IQA.
 
-Every write goes through `service.apply_operation`, the same path the pages and sync use.
+Every write goes through `service.apply_operation`, the same path the pages and sync use,
+at the time it would have happened (db.clock_at): scored during the lesson, finalized an
+hour or two after it began, shared and reflected on over the next days, never after now.
 Scores follow a simple latent model so growth charts show plausible growth and spread:
 each teacher has a starting level and a yearly growth rate drawn at random (fixed seed),
 and each lesson adds noise.
@@ -16,6 +18,7 @@ from sqlmodel import Session, col, select
 from server.accounts import service as accounts_service
 from server.accounts.models import User
 from server.accounts.service import Viewer
+from server.db import clock_at, utcnow
 from server.observations import service as observations_service
 from server.observations.models import ObservationCreate
 from server.observations.operations import (
@@ -135,7 +138,9 @@ def _lesson_days(year: SchoolYear, today: date) -> list[date]:
 
 
 def load_demo_observations(*, session: Session, district_id: int, today: date | None = None) -> int:
-    """Observe every demo teacher at the start and end of each year they were coached."""
+    """Observe every demo teacher at the start and end of each year they were coached.
+    No write is later than now: the start of `today` when given, else the clock's now."""
+    now = utcnow() if today is None else datetime.combine(today, time.min, UTC)
     today = today or date.today()
     rng = random.Random(SEED)
     versions = [
@@ -176,7 +181,7 @@ def load_demo_observations(*, session: Session, district_id: int, today: date | 
             created += _observe(
                 session=session, coach=coach, teacher=teacher, school=school,
                 observed_at=observed_at, versions=versions, rubrics=rubrics, latents=latents,
-                years_in=years_in, rng=rng,
+                years_in=years_in, rng=rng, now=now,
             )  # fmt: skip
     session.commit()
     return created
@@ -188,10 +193,30 @@ def _viewer(session: Session, user_id: int) -> Viewer:
     return accounts_service.load_viewer(session=session, user=user)
 
 
+class _Timeline:
+    """When each write of one observation happened, in order and never after `now`. Its own
+    random draws (seeded by the observation's id), so the scores stay what they were."""
+
+    def __init__(self, obs_id: uuid.UUID, observed_at: datetime, now: datetime) -> None:
+        self.rng = random.Random(obs_id.int)
+        self.observed_at, self.now = observed_at, now
+        self.last = observed_at - timedelta(minutes=5)  # the coach opens the form
+
+    def at(self, planned: datetime) -> datetime:
+        self.last = max(self.last, min(planned, self.now))
+        return self.last
+
+    def lesson_minute(self, minute: float) -> datetime:
+        return self.at(self.observed_at + timedelta(minutes=minute))
+
+    def hours_later(self, low: int, high: int) -> datetime:
+        return self.at(self.last + timedelta(hours=self.rng.randint(low, high)))
+
+
 def _observe(
     *, session: Session, coach: Viewer, teacher: Teacher, school: School, observed_at: datetime,
     versions: list[RubricVersion], rubrics: dict[int | None, Rubric],
-    latents: dict[tuple[int, str], Latent], years_in: float, rng: random.Random,
+    latents: dict[tuple[int, str], Latent], years_in: float, rng: random.Random, now: datetime,
 ) -> int:  # fmt: skip
     assert teacher.id is not None
     obs_id = uuid.UUID(int=rng.getrandbits(128), version=4)
@@ -217,22 +242,33 @@ def _observe(
             obs_id=obs_id, version=version, rubric=rubrics[version.id],
             latent=latents[(teacher.id, version.rubric_id)], years_in=years_in, rng=rng,
         )  # fmt: skip
-    ops.append(Finalize(observation_id=obs_id))
     shared = rng.random() < 0.6
+    when = _Timeline(obs_id, observed_at, now)
+    scoring = len(ops) - 4  # the writes after the creation and the three notes
+    for n, op in enumerate(ops):
+        if isinstance(op, AddNote) and op.written_at is not None:
+            at = when.at(op.written_at)
+        elif n == 0:  # the creation
+            at = when.last
+        else:  # scored in the lesson's last twenty minutes, one after the other
+            at = when.lesson_minute(35 + 20 * (n - 4) / scoring)
+        _apply(session, coach, op, at)
+    finalize = Finalize(observation_id=obs_id)
+    _apply(session, coach, finalize, when.lesson_minute(when.rng.randint(60, 120)))
     if shared:
-        ops.append(Share(observation_id=obs_id, audience="teacher"))
-    for op in ops:
-        observations_service.apply_operation(session=session, actor=coach, op=op, commit=False)
+        to_teacher = Share(observation_id=obs_id, audience="teacher")
+        _apply(session, coach, to_teacher, when.hours_later(2, 48))
     if shared and teacher.user_id is not None:
         teacher_viewer = _viewer(session, teacher.user_id)
         if rng.random() < 0.5:
             reflect = AddReflection(observation_id=obs_id, text=rng.choice(REFLECTIONS))
-            observations_service.apply_operation(
-                session=session, actor=teacher_viewer, op=reflect, commit=False
-            )
+            _apply(session, teacher_viewer, reflect, when.hours_later(6, 72))
         if rng.random() < 0.3:
             to_principal = Share(observation_id=obs_id, audience="principal")
-            observations_service.apply_operation(
-                session=session, actor=teacher_viewer, op=to_principal, commit=False
-            )
+            _apply(session, teacher_viewer, to_principal, when.hours_later(12, 96))
     return 1
+
+
+def _apply(session: Session, actor: Viewer, op: Operation, at: datetime) -> None:
+    with clock_at(at):
+        observations_service.apply_operation(session=session, actor=actor, op=op, commit=False)

@@ -130,7 +130,8 @@ def demo_exists(*, session: Session) -> bool:
 
 
 def demo_logins(*, session: Session) -> list[DemoLogin]:
-    """One login per role in the demo (the full list of people is on the admin pages)."""
+    """The logins the README lists: one per role, and the small school's principal, whose
+    summary shows groups under five suppressed (the full list is on the admin pages)."""
 
     def login(email: str, role: Role, school: str | None) -> DemoLogin:
         user = accounts_service.get_user_by_email(session=session, email=email)
@@ -145,6 +146,7 @@ def demo_logins(*, session: Session) -> list[DemoLogin]:
     return [
         login(f"admin@{DEMO_DOMAIN}", Role.district_admin, None),
         login(_email("Grace Kim"), Role.principal, SCHOOLS[0][0]),
+        login(_email("Henry Walsh"), Role.principal, SCHOOLS[1][0]),
         login(_email("Maria Lopez"), Role.coach, SCHOOLS[0][0]),
         login(_email(TEACHER_NAMES[0]), Role.teacher, SCHOOLS[0][0]),
     ]

@@ -1,6 +1,8 @@
 """Pull: the change log after a cursor in a person's scope, each entity as they may see it now."""
 
 import uuid
+from collections import Counter
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel
@@ -9,6 +11,7 @@ from sqlmodel import Session, col, or_, select
 
 from server.accounts.models import Role
 from server.accounts.service import Viewer
+from server.audit import service as audit_service
 from server.coaching import pull as coaching_pull
 from server.observations import service as observations_service
 from server.observations import wording
@@ -54,10 +57,43 @@ def _scope(session: Session, actor: Viewer) -> Any:
     return or_(*conditions)
 
 
+# The kinds a pull carries, in the order its audit event names them.
+KINDS = ("observation", "cycle", "check_in", "commitment")
+
+
+@dataclass
+class Carried:
+    """What one pull sent, for its audit event: records per kind (not tombstones), the
+    tombstones, the cycles sent as a principal's summary only, and whose records they were."""
+
+    counts: Counter[str] = field(default_factory=Counter)
+    removed: int = 0
+    summaries: int = 0
+    teacher_ids: set[int] = field(default_factory=set)
+
+    def add(self, entity: str, teacher_id: int) -> None:
+        self.counts[entity] += 1
+        self.teacher_ids.add(teacher_id)
+
+    @property
+    def coaching(self) -> bool:
+        """Whether any coaching content (a cycle, check-in or commitment) was sent."""
+        return any(self.counts[kind] for kind in KINDS if kind != "observation")
+
+    def detail(self, cursor: int, last: int, more: bool) -> dict[str, Any]:
+        return {
+            "cursor": {"from": cursor, "to": last}, "more": more,
+            "counts": {kind: self.counts[kind] for kind in KINDS if self.counts[kind]},
+            "removed": self.removed, "summaries": self.summaries,
+        }  # fmt: skip
+
+
 def pull(*, session: Session, actor: Viewer, cursor: int, limit: int = PULL_LIMIT) -> PullOut:
     """Changes after `cursor` in this person's scope, the latest per entity, with its
-    current state as this person may see it; cursor = the last seq read. Each coaching
-    entity sent (not a tombstone) is audited as a "sync_read"."""
+    current state as this person may see it; cursor = the last seq read. A pull that sends
+    coaching content (a cycle, check-in or commitment; not a tombstone) writes one
+    "sync_read" audit event naming what it carried: counts per kind, the cursor range and,
+    as rows, whose records (docs/coaching.md#the-audit-log)."""
     rows = list(
         session.exec(
             select(SyncChange.seq, SyncChange.entity_id, SyncChange.entity)
@@ -75,29 +111,32 @@ def pull(*, session: Session, actor: Viewer, cursor: int, limit: int = PULL_LIMI
         assert seq is not None
         latest.pop(entity_id, None)
         latest[entity_id] = entity
-    # The audit events wait in the session until the commit: a flush before a read would
-    # start the write (on SQLite, take the database's one write lock) and hold it while the
-    # rest of a 500-entity page is read, so pushes and audited pages would wait on it.
+    # The audit event waits in the session until the commit, written once every read is
+    # done: a flush before a read would start the write (on SQLite, take the database's one
+    # write lock) and hold it while the rest of a 500-entity page is read.
+    carried = Carried()
     with session.no_autoflush:
-        changes, audited = _changes(session, actor, latest)
-    if audited:
-        session.commit()
+        changes = _changes(session, actor, latest, carried)
     last = rows[-1][0]
     assert last is not None
+    if carried.coaching:
+        audit_service.record(
+            session=session, user_id=actor.id, action="sync_read", entity="sync",
+            entity_id=f"{cursor}-{last}", detail=carried.detail(cursor, last, more),
+            teacher_ids=carried.teacher_ids,
+        )  # fmt: skip
+        session.commit()
     return PullOut(cursor=last, more=more, changes=changes)
 
 
 def _changes(
-    session: Session, actor: Viewer, latest: dict[uuid.UUID, str]
-) -> tuple[list[ChangeOut], bool]:
-    """Each entity's current state for this person (or a tombstone), and whether any was
-    audited."""
+    session: Session, actor: Viewer, latest: dict[uuid.UUID, str], carried: Carried
+) -> list[ChangeOut]:
+    """Each entity's current state for this person (or a tombstone), noted in `carried`."""
     changes = []
-    audited = False
     for entity_id, entity in latest.items():
         if entity != "observation":
-            changes.append(_coaching_change(session, actor, entity, entity_id))
-            audited = audited or not changes[-1].deleted
+            changes.append(_coaching_change(session, actor, entity, entity_id, carried))
             continue
         obs = session.get(Observation, entity_id)
         if obs is not None:
@@ -108,6 +147,7 @@ def _changes(
             changes.append(
                 ChangeOut(entity="observation", id=entity_id, version=0, deleted=True, data={})
             )
+            carried.removed += 1
             continue
         data = observation_data(session=session, actor=actor, obs=obs)
         changes.append(
@@ -115,11 +155,12 @@ def _changes(
                 entity="observation", id=obs.id, version=obs.version, deleted=False, data=data
             )
         )
-    return changes, audited
+        carried.add("observation", obs.teacher_id)
+    return changes
 
 
 def _coaching_change(
-    session: Session, actor: Viewer, entity: str, entity_id: uuid.UUID
+    session: Session, actor: Viewer, entity: str, entity_id: uuid.UUID, carried: Carried
 ) -> ChangeOut:
     """A cycle, check-in or commitment as this person may see it now (coaching.pull
     .sync_view: the pair all of it, a principal a shared cycle's summary), with the
@@ -128,7 +169,10 @@ def _coaching_change(
         session=session, viewer=actor, entity=entity, entity_id=entity_id
     )
     if view is None:
+        carried.removed += 1
         return ChangeOut(entity=entity, id=entity_id, version=0, deleted=True, data={})
+    carried.add(entity, view.teacher_id)
+    carried.summaries += not view.in_pair
     data = dict(view.data)
     if view.in_pair:
         data["open_conflicts"] = [

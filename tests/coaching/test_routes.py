@@ -117,7 +117,9 @@ def test_the_week_shell_reads_nothing_and_the_pull_that_fills_it_is_audited(
     )
     assert pulled.status_code == 200
     assert cycle.goal in pulled.text
-    assert (school.coach.id, "sync_read", "cycle", str(cycle.id)) in events(school)[len(before) :]
+    # One event for the pull, naming the cursor range it carried.
+    cursor = pulled.json()["cursor"]
+    assert events(school)[len(before) :] == [(school.coach.id, "sync_read", "sync", f"0-{cursor}")]
 
 
 # --- The teacher's side ------------------------------------------------------------------------
@@ -491,6 +493,12 @@ def test_the_principals_page_shows_dosage_counts_only(client: TestClient, school
         assert private not in html
     assert "No teacher has shared a cycle summary with you yet." in html
     assert events(school) == [e for e in events(school) if e[0] != school.principal.id]
+    # The months scroll sideways on a narrow screen: the box takes the keyboard, by its name
+    # (axe: scrollable-region-focusable).
+    wrap = re.search(r'<div class="table-wrap"([^>]*)>\s*<table class="dosage">', html)
+    assert wrap, "the dosage table is in a scrolling box"
+    assert 'tabindex="0"' in wrap.group(1) and 'role="region"' in wrap.group(1)
+    assert 'aria-label="Check-ins and observations per teacher, by month' in wrap.group(1)
 
 
 def test_only_the_schools_principal_gets_its_coaching_page(

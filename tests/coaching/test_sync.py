@@ -1,7 +1,8 @@
 """Coaching through the sync protocol: push (applied, duplicate, rejected with the field
 named, conflicts kept and resolved), pull through the trust wall (the pair everything, a
-principal only shared summaries, anyone else nothing, tombstones), the sync_read audit,
-and the bootstrap's coaching choices."""
+principal only shared summaries, anyone else nothing, tombstones), the sync_read audit
+(one event per pull; tests/coaching/test_audit.py has the rest), and the bootstrap's
+coaching choices."""
 
 import uuid
 from datetime import date, timedelta
@@ -160,21 +161,22 @@ def test_the_pair_pushes_and_pulls_everything(client: TestClient, school: School
     commitment = coach_view["commitment"]["data"]
     assert commitment["status"] == "done" and commitment["completed_at"] is not None
     assert commitment["owner"] == "teacher" and commitment["open_conflicts"] == []
-    # Every coaching entity sent was audited as a sync read, for the person who read it.
+    # Each pull was audited as one sync read, for the person who pulled, naming what it
+    # carried and whose records they were.
     events = school.session.exec(select(AuditEvent).where(AuditEvent.action == "sync_read")).all()
-    assert {(e.user_id, e.entity) for e in events} == {
-        (u.id, e)
-        for u in (school.coach, school.teacher_user)
-        for e in ("cycle", "check_in", "commitment")
-    }
+    assert sorted((e.user_id, e.entity, e.detail["counts"]) for e in events) == sorted(
+        (u.id, "sync", {"cycle": 1, "check_in": 1, "commitment": 1})
+        for u in (school.teacher_user, school.coach)
+    )
+    assert [[t.teacher_id for t in e.teachers] for e in events] == [[school.teacher.id]] * 2
 
 
-def test_a_pull_writes_its_audit_events_after_all_its_reads(
+def test_a_pull_writes_its_audit_event_after_all_its_reads(
     client: TestClient, school: School
 ) -> None:
     """On SQLite the first write of a transaction takes the database's one write lock: a pull
-    that wrote each sync_read as it went would hold it while reading a 500-entity page, and
-    a push or an audited page waiting on it could time out ("database is locked")."""
+    that wrote as it went would hold it while reading a 500-entity page, and a push or an
+    audited page waiting on it could time out ("database is locked")."""
     build_pair(client, school)
     statements: list[str] = []
 
@@ -189,7 +191,7 @@ def test_a_pull_writes_its_audit_events_after_all_its_reads(
         event.remove(engine, "before_cursor_execute", note)
     assert sorted(c.entity for c in out.changes) == ["check_in", "commitment", "cycle"]
     first_write = statements.index("INSERT")
-    assert statements[first_write:] == ["INSERT"] * (len(statements) - first_write)
+    assert statements[first_write:] == ["INSERT", "INSERT"]  # the event, whose records
     assert "SELECT" in statements[:first_write]
 
 

@@ -23,6 +23,7 @@ from tests.e2e.conftest import (
     LoggedServer as WeekServer,
 )
 from tests.e2e.pages import (
+    SYNC_TIMEOUT_MS,
     CheckInForm,
     LoginPage,
     NewObservation,
@@ -251,7 +252,10 @@ def test_two_tablets_change_one_check_in_offline_and_the_coach_resolves_it(
         )
         week_a.wait_for_status("All changes saved")
         week_b.open(f"?check_in={check_in}")  # the second tablet pulls the check-in
-        expect(page_b.get_by_label("Notes", exact=True)).to_have_value("Shared notes")
+        # ... at the end of its first pull, the whole caseload: as long as a sync may take.
+        expect(page_b.get_by_label("Notes", exact=True)).to_have_value(
+            "Shared notes", timeout=SYNC_TIMEOUT_MS
+        )
 
         for tablet, week, text in zip(
             tablets, (week_a, week_b), ("From tablet A", "From B"), strict=True

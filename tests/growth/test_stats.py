@@ -8,17 +8,20 @@ import pytest
 from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
+from server.growth.numbers import fmt
 from server.growth.outcome import TooFewObservations
 from server.growth.stats import (
+    RELIABLE_P,
     CohortComparison,
     HighLevelShare,
     PairedComparison,
     Suppressed,
+    change_verdict,
     compare_cohorts,
     describe_change,
+    difference_verdict,
     format_p,
     high_level_share,
-    p_cell,
     pair_up,
     paired_comparison,
     suppress_small_cell,
@@ -100,8 +103,8 @@ def test_the_sentence_of_the_issue() -> None:
         comparison(), dimension="Pose purposeful questions", who="Teachers in the 2024 cohort"
     )
     assert sentence == (
-        "Teachers in the 2024 cohort improved on 'Pose purposeful questions' by 0.6 points, "
-        "d = 0.8, p < .01, n = 14."
+        "Teachers in the 2024 cohort improved on 'Pose purposeful questions' by 0.60 points, "
+        "d = 0.80, p = .004, n = 14."
     )
 
 
@@ -111,28 +114,48 @@ def test_the_sentence_of_the_issue() -> None:
         (
             dict(mean_change=-0.34, d_z=-0.46, p_t=0.2149, n=9),
             {},
-            "Teachers declined on 'Rigor' by 0.3 points, d = -0.5, p = .21, n = 9.",
+            "Teachers scored 0.34 points lower on 'Rigor', p = .21: not a reliable change "
+            "(d = -0.46, n = 9).",
         ),
         (
-            dict(mean_change=0.02, d_z=0.03, p_t=0.91),
+            dict(mean_change=-0.34, d_z=-0.46, p_t=0.012, n=9),
             {},
-            "Teachers showed no change on 'Rigor' (0.0 points), d = 0.0, p = .91, n = 14.",
+            "Teachers declined on 'Rigor' by 0.34 points, d = -0.46, p = .012, n = 9.",
         ),
         (
-            dict(mean_change=-0.04, d_z=-0.04, p_t=0.88),
-            {"decimals": 2},
-            "Teachers declined on 'Rigor' by 0.04 points, d = -0.04, p = .88, n = 14.",
+            dict(mean_change=0.002, d_z=0.03, p_t=0.91),
+            {},
+            "Teachers showed no change on 'Rigor' (0.00 points), d = 0.03, p = .91, n = 14.",
+        ),
+        (
+            dict(mean_change=0.25, d_z=0.4, p_t=0.16, n=9),
+            {"decimals": 1},
+            "Teachers scored 0.3 points higher on 'Rigor', p = .16: not a reliable change "
+            "(d = 0.4, n = 9).",
         ),
         (
             {},
             {"test": "wilcoxon"},
-            "Teachers improved on 'Rigor' by 0.6 points, d = 0.8, p < .05 (Wilcoxon "
+            "Teachers improved on 'Rigor' by 0.60 points, d = 0.80, p = .020 (Wilcoxon "
             "signed-rank), n = 14.",
         ),
         (
-            dict(mean_change=0.5, d_z=None, t=None, p_t=None, n=5),
+            dict(p_t=0.03, p_wilcoxon=0.07),
+            {"test": "wilcoxon"},
+            "Teachers scored 0.60 points higher on 'Rigor', p = .070 (Wilcoxon signed-rank): "
+            "not a reliable change (d = 0.80, n = 14).",
+        ),
+        (  # t is undefined when every teacher changed alike: the signed-rank test decides
+            dict(mean_change=0.5, d_z=None, t=None, p_t=None, p_wilcoxon=0.059, n=5),
             {},
-            "Teachers improved on 'Rigor' by 0.5 points, the same change for every teacher, n = 5.",
+            "Teachers scored 0.50 points higher on 'Rigor', p = .059 (Wilcoxon signed-rank): "
+            "not a reliable change (the same change for every teacher, n = 5).",
+        ),
+        (
+            dict(mean_change=0.5, d_z=None, t=None, p_t=None, p_wilcoxon=0.031, n=6),
+            {},
+            "Teachers improved on 'Rigor' by 0.50 points, the same change for every teacher, "
+            "p = .031 (Wilcoxon signed-rank), n = 6.",
         ),
     ],
 )
@@ -140,23 +163,46 @@ def test_sentences(changes: dict[str, object], options: dict[str, object], expec
     assert describe_change(comparison(**changes), dimension="Rigor", **options) == expected  # type: ignore[arg-type]
 
 
+def test_only_a_reliable_change_is_an_improvement_or_a_decline() -> None:
+    for p in (0.049, 0.0496, 0.001):
+        up = describe_change(comparison(mean_change=0.25, p_t=p), dimension="Rigor")
+        assert "improved" in up and "not a reliable" not in up
+        assert change_verdict(comparison(mean_change=0.25, p_t=p)) == "Reliably higher"
+        assert change_verdict(comparison(mean_change=-0.25, p_t=p)) == "Reliably lower"
+    for p in (RELIABLE_P, 0.16, 0.9):
+        up = describe_change(comparison(mean_change=0.25, p_t=p), dimension="Rigor")
+        down = describe_change(comparison(mean_change=-0.25, p_t=p), dimension="Rigor")
+        assert "0.25 points higher" in up and "not a reliable change" in up
+        assert "0.25 points lower" in down and "not a reliable change" in down
+        assert "improv" not in up + down and "declin" not in up + down
+        assert change_verdict(comparison(mean_change=0.25, p_t=p)) == "Not a reliable change"
+    assert change_verdict(comparison(mean_change=0.004, p_t=0.001)) == "No change"
+
+
 def test_a_sentence_from_real_numbers_uses_the_computed_statistics() -> None:
     result = paired_comparison(BASELINE, END)
     assert isinstance(result, PairedComparison) and result.d_z is not None and result.p_t
+    assert result.p_t < RELIABLE_P
     sentence = describe_change(result, dimension="Pose purposeful questions")
     assert sentence.startswith(
-        f"Teachers improved on 'Pose purposeful questions' by {result.mean_change:.1f} points"
+        f"Teachers improved on 'Pose purposeful questions' by {fmt(result.mean_change)} points"
     )
-    assert f"d = {result.d_z:.1f}, {format_p(result.p_t)}, n = 14." in sentence
+    assert f"d = {fmt(result.d_z)}, {format_p(result.p_t)}, n = 14." in sentence
 
 
 @pytest.mark.parametrize(
     ("p", "text"),
-    [(0.0004, "p < .001"), (0.001, "p < .01"), (0.0099, "p < .01"), (0.049, "p < .05"),
-     (0.05, "p = .05"), (0.2345, "p = .23"), (0.999, "p = 1.00")],
+    [
+        (0.0004, "p < .001"), (0.001, "p = .001"), (0.0099, "p = .010"), (0.049, "p = .049"),
+        (0.0496, "p < .05"),  # reliable, so never "p = .050"
+        (0.05, "p = .050"), (0.0504, "p = .050"), (0.094, "p = .094"), (0.0996, "p = .10"),
+        (0.155, "p = .16"), (0.2345, "p = .23"), (0.9949, "p = .99"), (0.999, "p > .99"),
+        (1.0, "p > .99"), (None, "\u2013"), (float("nan"), "\u2013"),
+    ],
 )  # fmt: skip
-def test_format_p(p: float, text: str) -> None:
+def test_format_p(p: float | None, text: str) -> None:
     assert format_p(p) == text
+    assert format_p(p, cell=True) == text.removeprefix("p ").removeprefix("= ")
 
 
 def test_cohorts_are_compared_with_mann_whitney_u() -> None:
@@ -174,6 +220,19 @@ def test_cohorts_are_compared_with_mann_whitney_u() -> None:
     # rescaled to -1..1.
     wins = sum((a > b) + 0.5 * (a == b) for a in cohort_2023 for b in cohort_2024)
     assert result.rank_biserial == pytest.approx(2 * wins / (7 * 6) - 1)
+
+
+def test_a_cohort_difference_is_named_only_when_reliable() -> None:
+    result = compare_cohorts([0.6, 0.4, 0.9, 0.2, 0.7, 0.5, 0.8], [0.1, 0.3, 0.4, -0.2, 0.2, 0.0])
+    assert isinstance(result, CohortComparison) and result.p < RELIABLE_P
+    words = {"first": "2023-24 cohort", "second": "2024-25 cohort"}
+    assert difference_verdict(result, **words) == "2023-24 cohort higher: a reliable difference"
+    flipped = compare_cohorts([0.1, 0.3, 0.4, -0.2, 0.2, 0.0], [0.6, 0.4, 0.9, 0.2, 0.7, 0.5])
+    assert isinstance(flipped, CohortComparison)
+    assert difference_verdict(flipped, **words) == "2024-25 cohort higher: a reliable difference"
+    close = compare_cohorts([0.1, 0.3, 0.4, 0.2, 0.5], [0.2, 0.4, 0.1, 0.3, 0.6])
+    assert isinstance(close, CohortComparison) and close.p >= RELIABLE_P
+    assert difference_verdict(close, **words) == "Not a reliable difference"
 
 
 def test_cohorts_need_two_teachers_each() -> None:
@@ -232,21 +291,3 @@ def test_wilcoxon_is_exact_without_ties_or_zeros_and_approximate_otherwise() -> 
     assert isinstance(exact, PairedComparison)
     direct = stats.wilcoxon([1.5, 3.0, 4.5, 6.0, 2.5], [1.0, 2.0, 3.0, 4.0, 5.0], method="exact")
     assert exact.p_wilcoxon == pytest.approx(direct.pvalue)
-
-
-@pytest.mark.parametrize(
-    ("p", "text"),
-    [
-        (None, "\u2013"),
-        (float("nan"), "\u2013"),
-        (0.0004, "< .001"),
-        (0.001, ".001"),
-        (0.0234, ".023"),
-        (0.5, ".500"),
-        (0.9994, ".999"),
-        (0.9996, "> .999"),
-        (1.0, "> .999"),  # a zero t: p = 1, never ".000"
-    ],
-)
-def test_a_p_value_in_a_table(p: float | None, text: str) -> None:
-    assert p_cell(p) == text

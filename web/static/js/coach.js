@@ -125,6 +125,8 @@
 
   // --- Drawing ------------------------------------------------------------------------------
 
+  var redrawLater = false;  // a redraw put off while someone types
+
   function busyTyping() {
     var el = document.activeElement;
     return !!el && root.contains(el) && el.dataset && el.dataset.dirty === "1";
@@ -144,6 +146,10 @@
       var drafts = Array.prototype.map.call(root.querySelectorAll("[data-draft]"), function (el) {
         return [el.id, el.type === "checkbox" ? el.checked : el.value];
       });
+      // Someone started typing while this screen was being drawn from the store: the new copy
+      // would replace their box with what was saved before. Draw again once they leave it.
+      if (busyTyping()) { redrawLater = true; return; }
+      redrawLater = false;
       parts = (parts || []).filter(Boolean);
       // Until the first full pull, a screen may be missing records the server has.
       if (!app.pulled && app.boot) parts.unshift(h("p", { class: "alert", role: "status", text: "Bringing your coaching records onto this tablet. This screen fills in as they arrive." }));
@@ -178,7 +184,11 @@
       root.replaceChildren(h("h1", { text: "Cadence" }), ui.alertBox("problems", Cadence.app.saveError(error), []));
     });
     document.addEventListener("cadence:booted", function () { draw(); });
-    document.addEventListener("cadence:changed", function () { if (!busyTyping()) draw(); });
+    document.addEventListener("cadence:changed", function () { if (busyTyping()) redrawLater = true; else draw(); });
+    // After the box's own save (its blur handler) has had its turn.
+    root.addEventListener("focusout", function () {
+      if (redrawLater) setTimeout(function () { if (redrawLater && !busyTyping()) { redrawLater = false; draw(); } }, 50);
+    });
   }
 
   Cadence.coach = {

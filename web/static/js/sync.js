@@ -99,7 +99,8 @@
         return response.json().then(function (out) {
           if (out.changes.length) changed = true;
           return store.applyPull(user, out.changes, out.cursor).then(function () {
-            if (out.more) return pullAll(user);
+            // A long first pull: the screens fill in page by page, not all at the end.
+            if (out.more) return announce().then(function () { return pullAll(user); });
             return store.getMeta("pulled:" + user).then(function (before) {
               if (before) return "done";
               changed = true;  // the screens drop their "still loading" line
@@ -119,7 +120,13 @@
     return withLock(function () {
       return store.deviceId()
         .then(function (device) { return pushAll(user, device); })
-        .then(function (pushed) { return pushed === "done" ? pullAll(user) : pushed; })
+        .then(function (pushed) {
+          if (pushed !== "done") return pushed;
+          // The server has every change now: say so while the pull (a first one can be long)
+          // goes on, rather than "Sending…" for what was already sent.
+          state.sending = false;
+          return render().then(function () { return pullAll(user); });
+        })
         .then(function (outcome) {
           state.sending = false;
           // A shared tablet showed the page kept for the person before: nothing was sent or
