@@ -67,6 +67,12 @@ def db_downgrade(revision: str) -> None:
 @app.command("demo")
 def demo_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the logins as JSON.")] = False,
+    every_login: Annotated[
+        bool,
+        typer.Option(
+            "--all", help="Every login of the demo (all admins, principals, coaches, teachers)."
+        ),
+    ] = False,
     if_empty: Annotated[
         bool, typer.Option("--if-empty", help="Load only into a database with no district yet.")
     ] = False,
@@ -82,7 +88,7 @@ def demo_command(
             console.print("The database holds a district already: no demo loaded.")
             return
         loaded = load_demo_district(session=session, settings=settings)
-        logins = demo.demo_logins(session=session)
+        logins = (demo.all_demo_logins if every_login else demo.demo_logins)(session=session)
     if as_json:
         typer.echo(json.dumps(demo.logins_as_dicts(logins), indent=2))
         return

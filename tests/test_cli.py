@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 from typer.testing import CliRunner
 
 from server.accounts import service as accounts_service
-from server.accounts.models import Membership, Role
+from server.accounts.models import Membership, Role, User
 from server.cli import app
 from server.config import get_settings
 from server.observations.models import (
@@ -176,6 +176,32 @@ def test_demo_loads_once_and_prints_working_logins_as_json(cli_env: None, sessio
     assert "already present" in again.output
     assert {email for email in readme_logins() if email in again.output} == readme_logins()
     assert len(session.exec(select(Teacher)).all()) == 32
+    _check_every_login(session)
+
+
+def _check_every_login(session: Session) -> None:
+    """`demo --json --all`: one login per role held, for every account of the demo that can
+    sign in (every coach and principal, every teacher with a login), the README's among them."""
+    every = runner.invoke(app, ["demo", "--json", "--all"])
+    assert every.exit_code == 0, every.output
+    logins = json.loads(every.stdout)
+    held = session.exec(
+        select(User.email, Membership.role).join(Membership, col(Membership.user_id) == User.id)
+    ).all()
+    assert sorted((x["email"], x["role"]) for x in logins) == sorted(
+        (email, role.value) for email, role in held
+    )
+    roles = [x["role"] for x in logins]
+    assert roles.count("coach") == len(demo.COACHES)
+    assert roles.count("teacher") == demo.TEACHERS_WITH_LOGIN
+    assert roles == sorted(roles, key=["district_admin", "principal", "coach", "teacher"].index)
+    assert readme_logins() <= {x["email"] for x in logins}
+    assert all(x["school"] for x in logins if x["role"] != "district_admin")
+    settings = get_settings()
+    coach = next(x for x in logins if x["role"] == "coach" and x["name"] != "Maria Lopez")
+    assert accounts_service.authenticate(
+        session=session, settings=settings, email=coach["email"], password=coach["password"]
+    )
 
 
 def test_demo_if_empty_leaves_a_real_district_alone(cli_env: None, session: Session) -> None:

@@ -4,15 +4,16 @@ years and the current one. One coach moved schools over last year's winter break
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from server.accounts import service as accounts_service
-from server.accounts.models import Role, User, UserCreate
+from server.accounts.models import Membership, Role, User, UserCreate
 from server.config import Settings
 from server.roster import service as roster_service
 from server.roster.models import (
     CoachAssignmentCreate,
     District,
+    School,
     SchoolCreate,
     SchoolLevel,
     SchoolYearCreate,
@@ -150,6 +151,40 @@ def demo_logins(*, session: Session) -> list[DemoLogin]:
         login(_email("Maria Lopez"), Role.coach, SCHOOLS[0][0]),
         login(_email(TEACHER_NAMES[0]), Role.teacher, SCHOOLS[0][0]),
     ]
+
+
+ROLE_ORDER = (Role.district_admin, Role.principal, Role.coach, Role.teacher)
+
+
+def all_demo_logins(*, session: Session) -> list[DemoLogin]:
+    """Every login of the demo district, one per role held (a person with two roles is
+    listed twice): district admins, then principals, coaches and teachers, by school and
+    name. Only active accounts with a password (an invitation not yet taken has none)."""
+    district = demo_district(session=session)
+    if district is None:
+        return []
+    rows = session.exec(
+        select(Membership, User, School)
+        .join(User, col(User.id) == Membership.user_id)
+        .outerjoin(School, col(School.id) == Membership.school_id)
+        .where(
+            Membership.district_id == district.id,
+            col(User.is_active),
+            col(User.password_hash).is_not(None),
+        )
+    ).all()
+    logins = [
+        DemoLogin(
+            email=user.email,
+            password=DEMO_PASSWORD,
+            role=membership.role.value,
+            school=school.name if school else None,
+            name=user.name,
+        )
+        for membership, user, school in rows
+    ]
+    rank = {role.value: n for n, role in enumerate(ROLE_ORDER)}
+    return sorted(logins, key=lambda x: (rank[x.role], x.school or "", x.name, x.email))
 
 
 def load_demo(*, session: Session, settings: Settings, today: date | None = None) -> bool:

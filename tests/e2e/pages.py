@@ -300,9 +300,11 @@ def _refuse(route: Route) -> None:
     route.abort("internetdisconnected")
 
 
-def wait_until_ready_offline(page: Page, timeout_s: float = 20) -> None:
+def wait_until_ready_offline(page: Page, timeout_s: float = 45) -> None:
     """Wait until the service worker is active and has kept what a coach needs without a
-    network: the shell of the coach's app (one copy for every coach screen) and the rubrics."""
+    network: the shell of the coach's app (one copy for every coach screen) and the rubrics.
+    The worker keeps them after the first bootstrap, which on a loaded 2-core machine can take
+    half a minute: a wait for a state, not a measure of speed (that is bench/pwa.py's)."""
     deadline = time.monotonic() + timeout_s
     script = """async () => {
         // An active worker answers every navigation in its scope, whether or not it has
