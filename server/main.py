@@ -85,15 +85,15 @@ def install_error_handlers(app: FastAPI) -> None:
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     """On start (every worker): register the rubric files, shipped and the district's, and
-    start the growth pages' refit thread (stopped on shutdown)."""
+    start the growth pages' background worker (stopped on shutdown)."""
     await run_in_threadpool(
         rubrics_service.sync_at_startup, engine=app.state.engine, settings=app.state.settings
     )
-    growth_service.start_fit_worker()
+    growth_service.start_worker(app.state.engine)
     try:
         yield
     finally:
-        await run_in_threadpool(growth_service.stop_fit_worker)
+        await run_in_threadpool(growth_service.stop_worker)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

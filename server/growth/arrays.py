@@ -8,9 +8,21 @@ Z'V^-1 = (s I + Z'Z G)^-1 Z' turns every n x n inverse into a 2 x 2 one. None ne
 inverse of G, which is singular when a spread is estimated at zero.
 """
 
-from typing import NamedTuple
+from collections.abc import Sequence
+from typing import NamedTuple, Protocol
 
 import numpy as np
+
+
+class Point(Protocol):
+    """A score of a teacher at a time (server.growth.model.GrowthPoint)."""
+
+    @property
+    def teacher(self) -> str: ...
+    @property
+    def time(self) -> float: ...
+    @property
+    def score(self) -> float: ...
 
 
 class GrowthArrays(NamedTuple):
@@ -20,6 +32,18 @@ class GrowthArrays(NamedTuple):
     codes: np.ndarray
     time: np.ndarray
     score: np.ndarray
+
+    @classmethod
+    def of_points(cls, points: Sequence[Point]) -> "GrowthArrays":
+        """The points as arrays, teachers in the order they first appear."""
+        order = list(dict.fromkeys(point.teacher for point in points))
+        position = {name: i for i, name in enumerate(order)}
+        return cls(
+            order=order,
+            codes=np.array([position[point.teacher] for point in points], dtype=np.intp),
+            time=np.array([point.time for point in points], dtype=float),
+            score=np.array([point.score for point in points], dtype=float),
+        )
 
     def totals(self, weights: np.ndarray) -> np.ndarray:
         """Each teacher's sum of `weights` (one per row), in the order of `order`."""

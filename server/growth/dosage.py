@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 from server.growth import svg
-from server.growth.queries import CC, CI, T
+from server.growth.queries import CC, CI, SC, T
 from server.growth.stats import (
     Suppressed,
     suppress_small_cell,
@@ -193,3 +193,22 @@ def coached_teachers(
         out[school_id] += 1
         out[None] += 1
     return dict(out)
+
+
+def dosage_stamp(*, session: Session, district_id: int) -> tuple[object, ...]:
+    """Changes whenever a coaching write is accepted (every one logs a sync_change row: the
+    table's primary key, one index lookup) or the district's coach assignments change."""
+    from server.roster.models import CoachAssignment
+
+    seq = session.execute(select(func.max(SC.c.seq))).scalar()
+    assignment = col(CoachAssignment.id)
+    assignments = session.execute(
+        select(
+            func.count(assignment),
+            func.sum(assignment),
+            func.sum(sa.case((col(CoachAssignment.end_date).is_(None), assignment), else_=0)),
+        )
+        .join(T, T.c.id == col(CoachAssignment.teacher_id))
+        .where(T.c.district_id == district_id)
+    ).one()
+    return (seq, *tuple(assignments))

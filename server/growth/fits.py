@@ -1,4 +1,4 @@
-"""The growth fits' in-process cache and the background worker that refits them."""
+"""The growth fits' in-process cache, refitted by the background worker (worker.py)."""
 
 import logging
 import threading
@@ -12,6 +12,7 @@ from sqlalchemy import Engine, func, select
 from sqlmodel import Session
 
 from server.db import utcnow
+from server.growth import worker
 from server.growth.model import DAYS_PER_YEAR, GrowthOutcome, GrowthPoint, fit_growth
 from server.growth.queries import RV, O, S, T, as_date, dimension_scores, district_stamp
 
@@ -20,11 +21,10 @@ logger = logging.getLogger(__name__)
 
 # --- The growth model, fitted per (district, rubric, dimension), off the request path --------
 #
-# A cold fit of a district is slow (statsmodels; up to four optimizers per dimension), so pages
+# A fit reads every score of a district and takes about a second on 20,000 teachers, so pages
 # never fit: they read what is cached (`cached_fits`) and queue a refit when it is missing or
-# older than the district's observations. One worker thread per process (started and stopped
-# by the app's lifespan: `start_fit_worker`, `stop_fit_worker`) runs the queue; `refit_now`
-# runs it in the calling thread (tests, the CLI) and waits for the worker's fit in flight.
+# older than the district's observations; the worker runs it, or `refit_now` in the calling
+# thread (tests, the CLI).
 
 FitStatus = Literal["fresh", "stale", "pending"]
 _FitKey = tuple[str, int, str]  # (database, district, rubric)
@@ -52,24 +52,14 @@ class CachedFits:
     computed_at: datetime | None
 
 
-class _Stopped(Exception):
-    """The worker was told to stop in the middle of a fit."""
-
-
 _FITS: dict[_FitKey, DistrictFits] = {}
 _FITS_LOCK = threading.Lock()
-# Guards _PENDING, _IN_FLIGHT and the worker's state; notified whenever they change.
-_QUEUE = threading.Condition(_FITS_LOCK)
-_PENDING: dict[_FitKey, Engine] = {}  # in the order asked for
-_IN_FLIGHT: set[_FitKey] = set()
-_ONE_FIT = threading.Lock()
-_WORKER: dict[str, Any] = {"thread": None, "users": 0, "stop": False}
 
 
 def _fit_key(session: Session, district_id: int, rubric_id: str) -> tuple[_FitKey, Engine]:
     engine = session.get_bind()
     assert isinstance(engine, Engine)
-    return (engine.url.render_as_string(hide_password=True), district_id, rubric_id), engine
+    return (worker.database_of(engine), district_id, rubric_id), engine
 
 
 def _first_dates(*, session: Session, district_id: int) -> dict[int, date]:
@@ -125,13 +115,10 @@ def _fit_and_cache(
     seconds: dict[str, float] = {}
     for dimension_id, rows in points.by_dimension.items():
         if stop is not None and stop.is_set():
-            raise _Stopped
-        # One fit at a time in the process: fit_growth judges statsmodels' warnings with
-        # warnings.catch_warnings(), which is process-wide state.
-        with _ONE_FIT:
-            began = perf_counter()
-            fits[dimension_id] = fit_growth(rows)
-            seconds[dimension_id] = perf_counter() - began
+            raise worker.Stopped
+        began = perf_counter()
+        fits[dimension_id] = fit_growth(rows)
+        seconds[dimension_id] = perf_counter() - began
     result = DistrictFits(points.stamp, fits, points.first, utcnow(), seconds)
     with _FITS_LOCK:
         _FITS[key] = result
@@ -157,12 +144,10 @@ def cached_fits(*, session: Session, district_id: int, rubric_id: str) -> Cached
     for the worker."""
     key, engine = _fit_key(session, district_id, rubric_id)
     stamp = district_stamp(session=session, district_id=district_id)
-    with _QUEUE:
-        cached = _FITS.get(key)
-        if cached is not None and cached.stamp == stamp:
-            return CachedFits("fresh", cached.fits, cached.first, cached.computed_at)
-        _PENDING.setdefault(key, engine)
-        _QUEUE.notify_all()
+    cached = _FITS.get(key)
+    if cached is not None and cached.stamp == stamp:
+        return CachedFits("fresh", cached.fits, cached.first, cached.computed_at)
+    worker.queue(key, engine, _run)
     if cached is None:
         return CachedFits("pending", {}, {}, None)
     return CachedFits("stale", cached.fits, cached.first, cached.computed_at)
@@ -195,22 +180,6 @@ def _run(key: _FitKey, engine: Engine, stop: threading.Event | None = None) -> N
     _fit_and_cache(key, points, stop)
 
 
-def _take(district_id: int | None = None) -> tuple[_FitKey, Engine] | None:
-    """The next queued refit (of `district_id`, if given), marked in flight. Hold _QUEUE."""
-    for key, engine in _PENDING.items():
-        if key not in _IN_FLIGHT and (district_id is None or key[1] == district_id):
-            del _PENDING[key]
-            _IN_FLIGHT.add(key)
-            return key, engine
-    return None
-
-
-def _done(key: _FitKey) -> None:
-    with _QUEUE:
-        _IN_FLIGHT.discard(key)
-        _QUEUE.notify_all()
-
-
 def refit_now(
     *, session: Session | None = None, district_id: int | None = None, timeout: float = 600
 ) -> int:
@@ -231,83 +200,12 @@ def refit_now(
         ).scalars()
         for rubric_id in sorted(rubric_ids):
             key, engine = _fit_key(session, district_id, rubric_id)
-            with _QUEUE:
-                _PENDING.setdefault(key, engine)
-    ran = 0
-    deadline = perf_counter() + timeout
-    while True:
-        with _QUEUE:
-            job = _take(district_id)
-            if job is None:
-                busy = [k for k in _IN_FLIGHT if district_id is None or k[1] == district_id]
-                if not busy:
-                    return ran
-                if not _QUEUE.wait(timeout=max(0.0, deadline - perf_counter())):
-                    raise TimeoutError("the growth fits in flight did not finish in time")
-                continue
-        try:
-            _run(*job)
-            ran += 1
-        finally:
-            _done(job[0])
+            worker.queue(key, engine, _run)
+    return worker.run_now(district_id=district_id, timeout=timeout)
 
 
 def clear_fits() -> None:
-    """Forget every cached fit and queued refit, once any in flight is done (tests)."""
-    with _QUEUE:
-        _PENDING.clear()
-        while _IN_FLIGHT:
-            _QUEUE.wait()
+    """Forget every cached fit and queued job, once any in flight is done (tests)."""
+    worker.clear()
+    with _FITS_LOCK:
         _FITS.clear()
-
-
-def _work(stop: threading.Event) -> None:
-    while True:
-        with _QUEUE:
-            job = _take()
-            while job is None and not stop.is_set():
-                _QUEUE.wait()
-                job = _take()
-            if job is None:
-                return
-            if stop.is_set():
-                _PENDING.setdefault(*job)
-                _IN_FLIGHT.discard(job[0])
-                return
-        key, engine = job
-        try:
-            _run(key, engine, stop=stop)
-        except _Stopped:
-            with _QUEUE:
-                _PENDING.setdefault(key, engine)
-        except Exception:  # a page keeps showing what it has; the next visit queues again
-            logger.exception("growth refit of district %s, %s failed", key[1], key[2])
-        finally:
-            _done(key)
-
-
-def start_fit_worker() -> None:
-    """Start this process's refit worker (the app's lifespan; once per app, counted)."""
-    with _QUEUE:
-        _WORKER["users"] += 1
-        thread = _WORKER["thread"]
-        if thread is not None and thread.is_alive():
-            return
-        stop = threading.Event()
-        thread = threading.Thread(target=_work, args=(stop,), name="growth-fits", daemon=True)
-        _WORKER.update(thread=thread, stop=stop)
-        thread.start()
-
-
-def stop_fit_worker(timeout: float = 30) -> None:
-    """Stop the worker when the last app using it shuts down: a fit in flight is abandoned
-    at the next dimension (and queued again)."""
-    with _QUEUE:
-        _WORKER["users"] = max(0, _WORKER["users"] - 1)
-        thread = _WORKER["thread"]
-        if _WORKER["users"] or thread is None:
-            return
-        _WORKER["stop"].set()
-        _WORKER["thread"] = None
-        _QUEUE.notify_all()
-    thread.join(timeout)

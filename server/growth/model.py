@@ -3,38 +3,28 @@
     score_ij = (b0 + u0_i) + (b1 + u1_i) * time_ij + e_ij
     (u0_i, u1_i) ~ N(0, [[sd0^2, r*sd0*sd1], [r*sd0*sd1, sd1^2]]),   e_ij ~ N(0, sigma^2)
 
-fitted by REML with statsmodels' MixedLM, the same model as lme4's
-`lmer(score ~ time + (time | teacher))`. `time` is years since the teacher's first observation,
+fitted by REML from each teacher's sufficient statistics (server/growth/reml.py), the same
+model as lme4's `lmer(score ~ time + (time | teacher))` and statsmodels' MixedLM, which the
+tests hold it equal to. `time` is years since the teacher's first observation,
 so b0 is the average score at the start and b1 the average growth per year. Each teacher's own
 line is the fixed part plus their empirical-Bayes (BLUP) random effects: shrunk toward the
 average, the more so the fewer and noisier their observations.
 """
 
 import math
-import warnings
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, NamedTuple
 
 import numpy as np
 from scipy import stats
-from statsmodels.regression.mixed_linear_model import MixedLM
 
+from server.growth import reml
 from server.growth.arrays import GrowthArrays, fixed_effects_se, random_effects
 from server.growth.outcome import DidNotConverge, TooFewObservations, count_words
 
-# L-BFGS first: on 2,000 teachers it needs 10 likelihood evaluations where BFGS needs 16 (3 s
-# instead of 5), and its answer stands only if it passes BFGS's own test of a minimum. Then
-# statsmodels' default (BFGS), conjugate gradient, and Powell's derivative-free method, which
-# sometimes settles where the gradient methods stall. Each starts afresh from statsmodels' default
-# start. (Nelder-Mead was tried too: on sleepstudy it ran for many seconds and did not converge.)
-METHODS: tuple[str, ...] = ("lbfgs", "bfgs", "cg", "powell")
-MAX_ITERATIONS = 2000
-# BFGS's test of a minimum in statsmodels (its default `gtol`): every component of the gradient
-# of -loglike / n_obs below this.
-GRADIENT_TOLERANCE = 1e-5
 DAYS_PER_YEAR = 365.25
 # Two fixed effects, three numbers for the random-effects covariance, one residual variance.
 N_PARAMETERS = 6
@@ -103,7 +93,6 @@ class GrowthFit:
     # -2 x the REML log-likelihood: lme4's "REML criterion at convergence".
     reml_criterion: float
     groups: Mapping[str, TeacherGrowth]
-    method: str
     notes: tuple[str, ...] = field(default=())
 
     def as_json(self) -> dict[str, Any]:
@@ -159,12 +148,7 @@ def fit_by_dimension(rows: Iterable[DimensionScore]) -> dict[tuple[str, str], Gr
     return {key: fit_growth(group) for key, group in by_dimension.items()}
 
 
-def fit_growth(
-    points: Iterable[GrowthPoint],
-    *,
-    group_word: str = "teacher",
-    methods: Sequence[str] = METHODS,
-) -> GrowthOutcome:
+def fit_growth(points: Iterable[GrowthPoint], *, group_word: str = "teacher") -> GrowthOutcome:
     """Fit the model by REML; too little data or no convergence gives a plain reason instead.
 
     Raises ValueError for a time or score that is not a finite number (a caller's bug).
@@ -177,39 +161,16 @@ def fit_growth(
     too_few = _too_few(rows, group_word)
     if too_few is not None:
         return too_few
-
-    order = list(dict.fromkeys(row.teacher for row in rows))
-    position = {name: i for i, name in enumerate(order)}
-    data = GrowthArrays(
-        order=order,
-        codes=np.array([position[row.teacher] for row in rows], dtype=np.intp),
-        time=np.array([row.time for row in rows], dtype=float),
-        score=np.array([row.score for row in rows], dtype=float),
-    )
-    design = np.column_stack([np.ones_like(data.time), data.time])
-    groups = np.array([row.teacher for row in rows], dtype=object)
-    model = MixedLM(data.score, design, groups, exog_re=design)
-
-    # The first optimizer's answer stands when it converged away from the boundary and passes
-    # BFGS's test of a minimum (the usual case). Otherwise every optimizer is tried and the
-    # converged answer with the highest REML likelihood is kept: near the boundary one may stop
-    # early, at a worse point, and say it converged.
-    candidates: list[tuple[float, str, Any]] = []
-    for index, method in enumerate(methods):
-        result = _try_fit(model, method)
-        if result is None:
-            continue
-        if index == 0 and not _singular(result) and _settled(model, result):
-            return _summarize(result, data=data, method=method, word=group_word)
-        candidates.append((float(result.llf), method, result))
-    if candidates:
-        _, method, result = max(candidates, key=lambda candidate: candidate[0])
-        return _summarize(result, data=data, method=method, word=group_word)
-    return DidNotConverge(
-        f"The growth model did not settle on an answer (optimizers tried: {', '.join(methods)}), "
-        "so it gives no numbers. This usually means the data cannot tell growth apart from "
-        f"lesson-to-lesson variation yet: more observations per {group_word} will help."
-    )
+    data = GrowthArrays.of_points(rows)
+    answer = reml.fit(data)
+    if not answer.converged:
+        return DidNotConverge(
+            f"The growth model did not settle on an answer (from {len(reml.STARTS)} starting "
+            "points), so it gives no numbers. This usually means the data cannot tell growth "
+            "apart from lesson-to-lesson variation yet: more observations per "
+            f"{group_word} will help."
+        )
+    return _summarize(answer, data=data, word=group_word)
 
 
 def _too_few(rows: list[GrowthPoint], word: str) -> TooFewObservations | None:
@@ -248,51 +209,6 @@ def _too_few(rows: list[GrowthPoint], word: str) -> TooFewObservations | None:
     return None
 
 
-def _try_fit(model: MixedLM, method: str) -> Any | None:
-    """The fitted result, or None when this optimizer failed, did not converge, or left a
-    number that is not finite. statsmodels' warnings are judged here, not passed on."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            # full_output keeps the optimizer's last gradient (result.hist), for _settled.
-            result = model.fit(reml=True, method=[method], maxiter=MAX_ITERATIONS, full_output=True)
-        except (np.linalg.LinAlgError, ValueError, FloatingPointError):
-            return None
-        if not result.converged:
-            return None
-        # Not the standard errors: on the boundary statsmodels' are NaN, and _summarize
-        # computes them another way.
-        numbers = np.concatenate(
-            [
-                np.asarray(result.fe_params, dtype=float),
-                np.asarray(result.cov_re, dtype=float).ravel(),
-                [float(result.scale), float(result.llf)],
-            ]
-        )
-    if not np.all(np.isfinite(numbers)):
-        return None
-    return result
-
-
-def _settled(model: MixedLM, result: Any) -> bool:
-    """Whether the answer passes BFGS's test of a minimum. L-BFGS stops when the likelihood
-    stops improving much, which where it is flat can be well short of the optimum."""
-    gradient = final_gradient(model, result)
-    return bool(np.all(np.isfinite(gradient)) and np.max(np.abs(gradient)) < GRADIENT_TOLERANCE)
-
-
-def final_gradient(model: MixedLM, result: Any) -> np.ndarray:
-    """The gradient of -loglike / n_obs at the answer, in the optimizer's parameters: the
-    optimizer's own (kept by full_output), else computed again (one more evaluation)."""
-    kept = (getattr(result, "hist", None) or [{}])[-1].get("gopt")
-    if kept is not None:
-        return np.asarray(kept, dtype=float)
-    packed = result.params_object.get_packed(use_sqrt=model.use_sqrt, has_fe=False)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return -np.asarray(model.score(packed, profile_fe=True), dtype=float) / model.nobs
-
-
 def _spreads(cov_re: np.ndarray, residual_sd: float) -> tuple[float, float, float | None]:
     """SD of intercepts, SD of slopes, and their correlation (None when a spread is zero)."""
     sd_intercept = math.sqrt(max(float(cov_re[0, 0]), 0.0))
@@ -303,24 +219,11 @@ def _spreads(cov_re: np.ndarray, residual_sd: float) -> tuple[float, float, floa
     return sd_intercept, sd_slope, float(cov_re[0, 1] / (sd_intercept * sd_slope))
 
 
-def _singular(result: Any) -> bool:
-    """On the boundary: a spread at zero or a correlation at +-1 (lme4's "singular fit")."""
-    cov_re = np.asarray(result.cov_re, dtype=float)
-    _, _, corr = _spreads(cov_re, math.sqrt(float(result.scale)))
-    return corr is None or abs(corr) > MAX_CORRELATION
-
-
-def _summarize(result: Any, *, data: GrowthArrays, method: str, word: str) -> GrowthFit:
-    fe = np.asarray(result.fe_params, dtype=float)
-    cov_re = np.asarray(result.cov_re, dtype=float)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # "invalid value in sqrt": judged here
-        se = np.asarray(result.bse_fe, dtype=float)
-    if not np.all(np.isfinite(se)):
-        # On the boundary statsmodels' Hessian is not invertible; the errors given the
-        # estimated variances (lme4's) are still defined.
-        se = fixed_effects_se(data, cov_re=cov_re, scale=float(result.scale))
-    residual_sd = math.sqrt(float(result.scale))
+def _summarize(answer: reml.RemlFit, *, data: GrowthArrays, word: str) -> GrowthFit:
+    fe, cov_re, scale = answer.fe, answer.cov_re, answer.scale
+    # The errors given the estimated variances (lme4's vcov), defined on the boundary too.
+    se = fixed_effects_se(data, cov_re=cov_re, scale=scale)
+    residual_sd = math.sqrt(scale)
     sd_intercept, sd_slope, corr = _spreads(cov_re, residual_sd)
     z = float(stats.norm.ppf(0.5 + CONFIDENCE / 2))
 
@@ -343,7 +246,7 @@ def _summarize(result: Any, *, data: GrowthArrays, method: str, word: str) -> Gr
             "with care."
         )
 
-    effects, conditional = random_effects(data, fe=fe, cov_re=cov_re, scale=float(result.scale))
+    effects, conditional = random_effects(data, fe=fe, cov_re=cov_re, scale=scale)
     groups = {
         name: TeacherGrowth(
             intercept=float(fe[0] + effects[i, 0]),
@@ -366,8 +269,7 @@ def _summarize(result: Any, *, data: GrowthArrays, method: str, word: str) -> Gr
         sd_slope=sd_slope,
         corr=corr,
         residual_sd=residual_sd,
-        reml_criterion=-2 * float(result.llf),
+        reml_criterion=answer.reml_criterion,
         groups=groups,
-        method=method,
         notes=tuple(notes),
     )

@@ -13,7 +13,7 @@ from sqlmodel import Session
 from server.accounts.models import Membership, Role
 from server.coaching.models import CheckIn, CoachingCycle
 from server.observations.models import Observation, Score
-from server.roster.models import SchoolYear, Teacher
+from server.roster.models import School, SchoolYear, Teacher
 from server.rubrics import service as rubrics_service
 from server.rubrics.models import RubricVersion
 from server.sync.models import SyncChange
@@ -127,7 +127,7 @@ def dimension_scores(*where: ColumnElement[bool], per_lesson: bool = True) -> sa
 def district_stamp(*, session: Session, district_id: int) -> tuple[Any, ...]:
     """Changes whenever an observation is written (every accepted write logs a sync_change
     row, deletions included, and bumps the observation's updated_at) or the district's
-    teachers move, join a cohort or leave, or its school years or the rubrics change; not
+    teachers move, join a cohort or leave, or its schools, school years or the rubrics change; not
     with coaching writes, which coaches make all day and which change no score.
 
     Cheap on every request: the observation part is two index lookups
@@ -153,8 +153,13 @@ def district_stamp(*, session: Session, district_id: int) -> tuple[Any, ...]:
             SchoolYear.district_id == district_id  # type: ignore[arg-type]
         )
     ).one()
+    schools = session.execute(
+        select(func.count(School.id), func.sum(School.id)).where(  # type: ignore[arg-type]
+            School.district_id == district_id  # type: ignore[arg-type]
+        )
+    ).one()
     rubrics = session.execute(select(func.count(RV.c.id), func.sum(RV.c.id))).one()
-    return (*tuple(obs), *tuple(roster), *tuple(calendar), *tuple(rubrics))
+    return (*tuple(obs), *tuple(roster), *tuple(calendar), *tuple(schools), *tuple(rubrics))
 
 
 def observer_roles(

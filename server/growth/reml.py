@@ -28,8 +28,9 @@ GRADIENT_TOLERANCE = 1e-5
 # theta's three entries, and the matrix each one moves: dL/dtheta_k.
 _UNIT = np.array([[[1.0, 0.0], [0.0, 0.0]], [[0.0, 0.0], [1.0, 0.0]], [[0.0, 0.0], [0.0, 1.0]]])
 _BOUNDS = [(0.0, None), (None, None), (0.0, None)]
+MAX_ITERATIONS = 500
 # Starts: lme4's (L = I), then two more for a likelihood with more than one hill.
-_STARTS = ((1.0, 0.0, 1.0), (0.1, 0.0, 0.1), (3.0, 0.0, 1.0))
+STARTS = ((1.0, 0.0, 1.0), (0.1, 0.0, 0.1), (3.0, 0.0, 1.0))
 
 
 @dataclass(frozen=True)
@@ -127,32 +128,33 @@ def fit(data: GrowthArrays) -> RemlFit:
     the best answer found."""
     suff = Sufficient.of(data)
     best = None
-    for start in _STARTS:
-        found = minimize(
-            criterion, np.array(start), args=(suff,), jac=True, method="L-BFGS-B",
-            bounds=_BOUNDS, options={"maxiter": 500, "gtol": 1e-9, "ftol": 1e-13},
-        )  # fmt: skip
-        if np.isfinite(found.fun) and (best is None or found.fun < best.fun):
-            best = found
-        if best is not None and _settled(best.x, suff):
-            return _answer(best.x, suff, converged=True)
-    assert best is not None
-    return _answer(best.x, suff, converged=False)
+    # A theta where the criterion is not defined gives inf (see `criterion`), not a warning.
+    with np.errstate(all="ignore"):
+        for start in STARTS:
+            found = minimize(
+                criterion, np.array(start), args=(suff,), jac=True, method="L-BFGS-B",
+                bounds=_BOUNDS, options={"maxiter": MAX_ITERATIONS, "gtol": 1e-9, "ftol": 1e-13},
+            )  # fmt: skip
+            if np.isfinite(found.fun) and (best is None or found.fun < best.fun):
+                best = found
+            if best is not None and _settled(best.x, best.jac, suff):
+                return _answer(best.x, best.fun, suff, converged=True)
+    if best is None:
+        return _answer(np.array(STARTS[0]), math.inf, suff, converged=False)
+    return _answer(best.x, best.fun, suff, converged=False)
 
 
-def _settled(theta: np.ndarray, suff: Sufficient) -> bool:
+def _settled(theta: np.ndarray, gradient: np.ndarray, suff: Sufficient) -> bool:
     """Whether theta is a minimum: every partial derivative near zero, except one pushing a
     theta that sits on its bound (zero) further out (the projected gradient, per observation)."""
-    _, gradient = criterion(theta, suff)
     at_bound = (theta == 0.0) & (np.array([True, False, True])) & (gradient > 0)
     return bool(np.all(np.abs(np.where(at_bound, 0.0, gradient)) < GRADIENT_TOLERANCE * suff.n_obs))
 
 
-def _answer(theta: np.ndarray, suff: Sufficient, *, converged: bool) -> RemlFit:
+def _answer(theta: np.ndarray, value: float, suff: Sufficient, *, converged: bool) -> RemlFit:
     pr = _profile(theta, suff)
     scale = pr.rss / (suff.n_obs - N_FIXED)
     return RemlFit(
-        fe=pr.beta, cov_re=scale * pr.lam @ pr.lam.T, scale=scale,
-        reml_criterion=criterion(theta, suff)[0], theta=np.asarray(theta, dtype=float),
-        converged=converged,
+        fe=pr.beta, cov_re=scale * pr.lam @ pr.lam.T, scale=scale, reml_criterion=float(value),
+        theta=np.asarray(theta, dtype=float), converged=converged,
     )  # fmt: skip

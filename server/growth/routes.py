@@ -103,6 +103,24 @@ def share_growth(
     return RedirectResponse(f"/teachers/{teacher_id}/growth#sharing", status_code=303)
 
 
+def _prerender(scopes: list[service.ScopeSummary]) -> None:
+    """Render each scope's numbers as the summary templates keep them (`fragment`/`keep`):
+    the district page's scope and its glance table, and a school page's."""
+    macros = templates.env.get_template("growth/_summary.html").module
+    for sc in scopes:
+        if sc.school_id is None:
+            anchor, name = "scope-overall", "District overall"
+        else:
+            anchor, name = f"scope-{sc.school_id}", sc.name
+            sc.keep("school-glance", macros.glance(sc, sc.name))  # type: ignore[attr-defined]
+            sc.keep("school", macros.scope(sc, sc.name))  # type: ignore[attr-defined]
+        sc.keep(f"{anchor}-glance", macros.glance(sc, name))  # type: ignore[attr-defined]
+        sc.keep(anchor, macros.scope(sc, name))  # type: ignore[attr-defined]
+
+
+service.on_refresh(_prerender)
+
+
 @router.get("/schools/{school_id}/summary")
 def school_summary(
     request: Request, school_id: RowId, session: SessionDep, viewer: PrincipalOrAdminDep,

@@ -1,5 +1,8 @@
 """Growth pages' public entry point (docs/growth.md): re-exports the growth modules' API."""
 
+from sqlalchemy import Engine
+
+from server.growth import worker
 from server.growth.access import (
     growth_access,
     growth_shared_at,
@@ -25,8 +28,6 @@ from server.growth.fits import (
     compute_fits,
     district_fits,
     refit_now,
-    start_fit_worker,
-    stop_fit_worker,
 )
 from server.growth.numbers import fmt, percent, signed
 from server.growth.outcome import NoEstimate, TooFewObservations
@@ -48,7 +49,17 @@ from server.growth.scopes import (
     ScopeSummary,
 )
 from server.growth.stats import RELIABLE_P, RELIABLE_WORDS, TOO_FEW, Suppressed, format_p
-from server.growth.summaries import DOSAGE_HTML_KEPT, SummaryPage, summary
+from server.growth.summaries import (
+    DOSAGE_HTML_KEPT,
+    SummaryPage,
+    SummaryStatus,
+    clear_summaries,
+    on_refresh,
+    queue_every_summary,
+    refresh_summary,
+    summary,
+    watch_summaries,
+)
 from server.growth.teacher_page import (
     PENDING_TREND,
     Z95,
@@ -60,6 +71,21 @@ from server.growth.teacher_page import (
     TrendPending,
     teacher_growth,
 )
+
+
+def start_worker(engine: Engine) -> None:
+    """Start this process's background worker (the app's lifespan) and queue every district's
+    summary, so the summary pages are warm from the start."""
+    worker.watch(watch_summaries)
+    worker.start()
+    queue_every_summary(engine)
+
+
+def stop_worker() -> None:
+    """Stop the worker (the app's lifespan) and forget the summaries it kept fresh."""
+    worker.stop()
+    clear_summaries()
+
 
 __all__ = [
     "ASSOCIATION_NOTE",
@@ -93,6 +119,7 @@ __all__ = [
     "ScopeSummary",
     "ScorePoint",
     "SummaryPage",
+    "SummaryStatus",
     "Suppressed",
     "TeacherGrowthPage",
     "TooFewObservations",
@@ -101,6 +128,7 @@ __all__ = [
     "bar_labels",
     "cached_fits",
     "clear_fits",
+    "clear_summaries",
     "compute_fits",
     "district_fits",
     "district_stamp",
@@ -110,15 +138,17 @@ __all__ = [
     "growth_access",
     "growth_shared_at",
     "instruments",
+    "on_refresh",
     "percent",
     "pseudonym",
     "refit_now",
+    "refresh_summary",
     "scores_csv",
     "set_growth_shared",
     "shared_growth_teachers",
     "signed",
-    "start_fit_worker",
-    "stop_fit_worker",
+    "start_worker",
+    "stop_worker",
     "summary",
     "teacher_dosage",
     "teacher_growth",

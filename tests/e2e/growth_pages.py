@@ -1,6 +1,6 @@
 """Page objects for the growth pages: a teacher's growth and the school summary."""
 
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 
 class GrowthPage:
@@ -106,6 +106,13 @@ class SummaryPage:
 
     def open(self, path: str) -> "SummaryPage":
         self.page.goto(path)
+        return self.wait_until_fresh()
+
+    def wait_until_fresh(self, timeout_ms: float = 60_000) -> "SummaryPage":
+        """Until the page shows numbers as of the latest observations: while the server's
+        worker computes them the page says so and reloads its numbers by itself."""
+        expect(self.page.locator(".fit-status")).to_have_count(0, timeout=timeout_ms)
+        expect(self.page.locator("#glance-h")).to_be_visible()
         return self
 
     def suppressed_cells(self) -> list[str]:

@@ -132,7 +132,7 @@ def test_teacher_growth_and_principal_summary(
     principal = _signed_in(browser, server, PRINCIPAL, viewport)
     principal.goto("/school")
     principal.get_by_role("link", name="Summary for").click()
-    summary = SummaryPage(principal)
+    summary = SummaryPage(principal).wait_until_fresh()
     assert "Growth summary" in principal.locator("h1").inner_text()
     assert summary.sentences(), "Cedar's twelve teachers: the numbers are shown"
     assert all("fewer than 5" in text for text in summary.suppressed_cells())

@@ -6,10 +6,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
+from fastapi.testclient import TestClient
+from httpx import Response
 from sqlmodel import Session
 
 from server.accounts.models import Role, User
 from server.config import Settings
+from server.growth import worker
 from server.observations.models import Observation, ObservationRubric, ObservationStatus, Score
 from server.roster.models import District, School, SchoolYear, Teacher
 from server.rubrics import service as rubrics_service
@@ -165,3 +168,15 @@ def world_value(world: GrowthWorld, t: int, dim: str, occasion: int) -> int:
     value = level(t, dim, occasion) if dim != "goal-posted" else (t + occasion) % 2
     world.values[(t, dim, occasion)] = value
     return value
+
+
+def get_summary(client: TestClient, url: str) -> Response:
+    """GET a summary page as it reads once fresh: when it says its numbers are being computed
+    (or updated), the refresh it queued is run here (the background worker's job) and the
+    page read again, as its own reload would."""
+    page = client.get(url)
+    if 'class="fit-status"' in page.text:
+        worker.run_now()
+        page = client.get(url)
+        assert 'class="fit-status"' not in page.text
+    return page

@@ -5,14 +5,13 @@ import math
 import warnings
 from datetime import date
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
 import pytest
 from statsmodels.regression.mixed_linear_model import MixedLM
 
-from server.growth import model
+from server.growth import reml
 from server.growth.model import (
     DatedScore,
     DimensionScore,
@@ -73,6 +72,33 @@ def gls_standard_errors(points: list[GrowthPoint], cov_re: np.ndarray, scale: fl
     return np.sqrt(np.diag(np.linalg.inv(information)))
 
 
+def full_reml_criterion(points: list[GrowthPoint], cov_re: np.ndarray, scale: float) -> float:
+    """-2 x the REML log-likelihood with each teacher's V built in full, the fixed effects their
+    GLS estimate: sum log det V + log det(sum X'V^-1 X) + r'V^-1 r + (N - 2) log(2 pi)."""
+    logdet_v, information, xvy, parts = 0.0, np.zeros((2, 2)), np.zeros(2), []
+    for name in dict.fromkeys(p.teacher for p in points):
+        time = np.array([p.time for p in points if p.teacher == name])
+        score = np.array([p.score for p in points if p.teacher == name])
+        design = np.column_stack([np.ones_like(time), time])
+        v = scale * np.eye(len(time)) + design @ cov_re @ design.T
+        logdet_v += np.linalg.slogdet(v)[1]
+        information += design.T @ np.linalg.solve(v, design)
+        xvy += design.T @ np.linalg.solve(v, score)
+        parts.append((design, score, v))
+    fe = np.linalg.solve(information, xvy)
+    quadratic = sum(float((y - x @ fe) @ np.linalg.solve(v, y - x @ fe)) for x, y, v in parts)
+    dof = len(points) - 2
+    return float(
+        logdet_v + np.linalg.slogdet(information)[1] + quadratic + dof * math.log(2 * math.pi)
+    )
+
+
+def fitted_cov_re(fit: GrowthFit) -> np.ndarray:
+    assert fit.corr is not None
+    covariance = fit.corr * fit.sd_intercept * fit.sd_slope
+    return np.array([[fit.sd_intercept**2, covariance], [covariance, fit.sd_slope**2]])
+
+
 def mixed_model(points: list[GrowthPoint]) -> MixedLM:
     """statsmodels' model of the points, built directly: score ~ time, (time | teacher)."""
     time = np.array([p.time for p in points])
@@ -81,10 +107,20 @@ def mixed_model(points: list[GrowthPoint]) -> MixedLM:
     return MixedLM(np.array([p.score for p in points]), design, groups, exog_re=design)
 
 
-def direct_fit(points: list[GrowthPoint], method: str = model.METHODS[0]) -> Any:
+# statsmodels' optimizers, each tried afresh: the reference is the best answer among them.
+METHODS = ("lbfgs", "bfgs", "cg", "powell")
+
+
+def direct_fit(points: list[GrowthPoint], method: str = "lbfgs") -> Any:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return mixed_model(points).fit(reml=True, method=[method], maxiter=model.MAX_ITERATIONS)
+        return mixed_model(points).fit(reml=True, method=[method], maxiter=2000)
+
+
+def best_direct(points: list[GrowthPoint]) -> Any:
+    """statsmodels' best converged REML answer over its optimizers (the highest likelihood)."""
+    answers = [direct_fit(points, method) for method in METHODS]
+    return max((r for r in answers if r.converged and np.isfinite(r.llf)), key=lambda r: r.llf)
 
 
 def test_sleepstudy_reproduces_the_published_lme4_fit() -> None:
@@ -116,6 +152,9 @@ def test_sleepstudy_reproduces_the_published_lme4_fit() -> None:
         assert fit.groups[subject].intercept == pytest.approx(intercept, abs=1e-3)
         assert fit.groups[subject].slope == pytest.approx(slope, abs=1e-3)
     assert list(fit.groups)[:3] == ["308", "309", "310"]  # the order of the data
+    # The full REML likelihood (each V in full) at the fitted answer is the criterion.
+    full = full_reml_criterion(sleepstudy(), fitted_cov_re(fit), fit.residual_sd**2)
+    assert full == pytest.approx(fit.reml_criterion)
     assert fit.notes == ()
 
 
@@ -124,51 +163,40 @@ def test_fit_equals_statsmodels_called_directly() -> None:
     fit = fit_growth(points)
     direct = direct_fit(points)
     assert isinstance(fit, GrowthFit)
-    assert direct.converged and fit.method == model.METHODS[0]
-    assert [fit.intercept.estimate, fit.slope.estimate] == pytest.approx(list(direct.fe_params))
-    assert [fit.intercept.se, fit.slope.se] == pytest.approx(list(direct.bse_fe))
+    assert direct.converged
+    close = {"abs": 1e-4}  # issue 13: equal to statsmodels within 1e-4
+    assert fit.reml_criterion == pytest.approx(-2 * direct.llf, **close)
+    assert [fit.intercept.estimate, fit.slope.estimate] == pytest.approx(
+        list(direct.fe_params), **close
+    )
+    assert [fit.intercept.se, fit.slope.se] == pytest.approx(list(direct.bse_fe), **close)
     ci = np.asarray(direct.conf_int(alpha=0.05))[:2]
-    assert [fit.slope.ci_low, fit.slope.ci_high] == pytest.approx(list(ci[1]))
-    assert [fit.intercept.ci_low, fit.intercept.ci_high] == pytest.approx(list(ci[0]))
+    assert [fit.slope.ci_low, fit.slope.ci_high] == pytest.approx(list(ci[1]), **close)
+    assert [fit.intercept.ci_low, fit.intercept.ci_high] == pytest.approx(list(ci[0]), **close)
     cov = np.asarray(direct.cov_re)
-    assert fit.sd_intercept == pytest.approx(math.sqrt(cov[0, 0]))
-    assert fit.sd_slope == pytest.approx(math.sqrt(cov[1, 1]))
-    assert fit.corr == pytest.approx(cov[0, 1] / math.sqrt(cov[0, 0] * cov[1, 1]))
-    assert fit.residual_sd == pytest.approx(math.sqrt(direct.scale))
-    assert fit.reml_criterion == pytest.approx(-2 * direct.llf)
+    assert fit.sd_intercept == pytest.approx(math.sqrt(cov[0, 0]), **close)
+    assert fit.sd_slope == pytest.approx(math.sqrt(cov[1, 1]), **close)
+    assert fit.corr == pytest.approx(cov[0, 1] / math.sqrt(cov[0, 0] * cov[1, 1]), **close)
+    assert fit.residual_sd == pytest.approx(math.sqrt(direct.scale), **close)
     for name, teacher in fit.groups.items():
         own = np.asarray(direct.fe_params) + np.asarray(direct.random_effects[name])
-        assert [teacher.intercept, teacher.slope] == pytest.approx(list(own))
+        assert [teacher.intercept, teacher.slope] == pytest.approx(list(own), **close)
         condvar = np.asarray(direct.random_effects_cov[name])[1, 1]
-        assert teacher.slope_sd == pytest.approx(math.sqrt(condvar))
+        assert teacher.slope_sd == pytest.approx(math.sqrt(condvar), **close)
 
 
-def test_when_the_first_optimizer_stops_short_the_best_converged_answer_is_kept() -> None:
-    # A random slope with no true spread: L-BFGS says it converged, short of the optimum (its
-    # gradient fails BFGS's test), and BFGS does not converge at all.
+def test_where_statsmodels_first_optimizer_stops_short_the_fit_finds_the_optimum() -> None:
+    # A random slope with no true spread: statsmodels' L-BFGS says it converged, short of the
+    # optimum, and its BFGS does not converge at all. The fit is as good as the best of them.
     points = teachers(seed=1, slope_sd=0.0)
     first = direct_fit(points, "lbfgs")
     assert first.converged and not direct_fit(points, "bfgs").converged
     fit = fit_growth(points)
     assert isinstance(fit, GrowthFit)
-    converged = [direct_fit(points, m) for m in model.METHODS]
-    best = min(-2 * r.llf for r in converged if r.converged)
-    assert fit.reml_criterion == pytest.approx(best)
-    assert -2 * first.llf > best + 1e-3
-
-
-def test_the_optimizers_last_gradient_is_the_one_computed_again() -> None:
-    # The first optimizer's answer is judged on the gradient it stopped at (no extra
-    # evaluation); computed afresh at the same answer (the fallback) it is the same.
-    mixed = mixed_model(teachers(seed=0))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        kept = mixed.fit(reml=True, method=[model.METHODS[0]], full_output=True)
-    assert kept.hist and "gopt" in kept.hist[-1]
-    without = SimpleNamespace(hist=None, params_object=kept.params_object)
-    again = model.final_gradient(mixed, without)
-    assert list(model.final_gradient(mixed, kept)) == pytest.approx(list(again), abs=1e-9)
-    assert np.max(np.abs(again)) < model.GRADIENT_TOLERANCE
+    best = -2 * best_direct(points).llf
+    assert fit.reml_criterion <= best + 1e-6
+    assert fit.reml_criterion == pytest.approx(best, abs=1e-4)
+    assert -2 * first.llf > fit.reml_criterion + 1e-3
 
 
 def test_the_standard_errors_are_lme4s_given_the_variances() -> None:
@@ -178,24 +206,29 @@ def test_the_standard_errors_are_lme4s_given_the_variances() -> None:
     assert isinstance(fit, GrowthFit)
     expected = gls_standard_errors(points, np.asarray(direct.cov_re), float(direct.scale))
     assert list(np.asarray(direct.bse_fe)) == pytest.approx(list(expected))
-    assert [fit.intercept.se, fit.slope.se] == pytest.approx(list(expected))
+    assert [fit.intercept.se, fit.slope.se] == pytest.approx(list(expected), abs=1e-4)
 
 
 def test_on_the_boundary_the_fit_keeps_its_standard_errors() -> None:
-    # Powell's answer is the best here, near a perfect correlation: statsmodels' Hessian is not
-    # invertible there and its standard errors are NaN. The fit is kept, with lme4's errors.
+    # statsmodels' best answer here (Powell's) lies near a perfect correlation: its Hessian is
+    # not invertible there and its standard errors are NaN. The fit is kept, with lme4's errors.
     points = few_per_teacher(seed=46)
-    direct = direct_fit(points, "powell")
+    direct = best_direct(points)
     with pytest.warns(RuntimeWarning, match="invalid value encountered in sqrt"):
-        assert direct.converged and not np.all(np.isfinite(np.asarray(direct.bse_fe)))
+        assert not np.all(np.isfinite(np.asarray(direct.bse_fe)))
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # none escapes fit_growth
         fit = fit_growth(points)
     assert isinstance(fit, GrowthFit)
-    assert fit.method == "powell" and fit.reml_criterion == pytest.approx(-2 * direct.llf)
-    expected = gls_standard_errors(points, np.asarray(direct.cov_re), float(direct.scale))
+    # Here every statsmodels optimizer stops short on the flat boundary: the fit is better,
+    # and its criterion is the REML likelihood computed in full at its answer.
+    assert fit.reml_criterion < -2 * direct.llf
+    cov_re, scale = fitted_cov_re(fit), fit.residual_sd**2
+    assert full_reml_criterion(points, cov_re, scale) == pytest.approx(fit.reml_criterion)
+    expected = gls_standard_errors(points, cov_re, scale)
     assert [fit.intercept.se, fit.slope.se] == pytest.approx(list(expected))
     assert fit.slope.ci_low < fit.slope.estimate < fit.slope.ci_high
+    assert any("perfectly correlated" in note for note in fit.notes)
 
 
 def test_a_spread_estimated_at_zero_is_said_plainly() -> None:
@@ -215,24 +248,24 @@ def test_a_spread_estimated_at_zero_is_said_plainly() -> None:
     )
     assert all(t.slope == pytest.approx(fit.slope.estimate, abs=1e-3) for t in fit.groups.values())
     # The teachers' lines equal statsmodels' own even where the covariance is singular.
-    direct = direct_fit(points, fit.method)
-    assert fit.reml_criterion == pytest.approx(-2 * direct.llf)
+    direct = best_direct(points)
+    assert fit.reml_criterion == pytest.approx(-2 * direct.llf, abs=1e-4)
     for name, teacher in fit.groups.items():
         own = np.asarray(direct.fe_params) + np.asarray(direct.random_effects[name])
-        assert [teacher.intercept, teacher.slope] == pytest.approx(list(own), abs=1e-9)
+        assert [teacher.intercept, teacher.slope] == pytest.approx(list(own), abs=1e-4)
         condvar = max(float(np.asarray(direct.random_effects_cov[name])[1, 1]), 0.0)
-        assert teacher.slope_sd == pytest.approx(math.sqrt(condvar), abs=1e-6)
+        assert teacher.slope_sd == pytest.approx(math.sqrt(condvar), abs=1e-4)
 
 
 def test_non_convergence_is_a_plain_message_and_no_warning_escapes(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(model, "MAX_ITERATIONS", 1)
+    monkeypatch.setattr(reml, "MAX_ITERATIONS", 1)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        outcome = fit_growth(teachers(seed=0), methods=("bfgs", "lbfgs"))
+        outcome = fit_growth(teachers(seed=0))
     assert isinstance(outcome, DidNotConverge)
-    assert "did not settle on an answer (optimizers tried: bfgs, lbfgs)" in outcome.reason
+    assert "did not settle on an answer (from 3 starting points)" in outcome.reason
 
 
 @pytest.mark.parametrize(

@@ -1,7 +1,5 @@
 """The REML fit from sufficient statistics (server/growth/reml.py) against statsmodels' MixedLM."""
 
-import warnings
-
 import numpy as np
 import pytest
 from scipy.optimize import approx_fprime
@@ -9,30 +7,16 @@ from scipy.optimize import approx_fprime
 from server.growth import reml
 from server.growth.arrays import GrowthArrays
 from server.growth.model import GrowthPoint
-from tests.growth.test_model import mixed_model, sleepstudy, teachers
+from tests.growth.test_model import best_direct, sleepstudy, teachers
 
 
 def arrays(points: list[GrowthPoint]) -> GrowthArrays:
-    order = list(dict.fromkeys(p.teacher for p in points))
-    position = {name: i for i, name in enumerate(order)}
-    return GrowthArrays(
-        order=order,
-        codes=np.array([position[p.teacher] for p in points], dtype=np.intp),
-        time=np.array([p.time for p in points]),
-        score=np.array([p.score for p in points]),
-    )
+    return GrowthArrays.of_points(points)
 
 
 def statsmodels_fit(points: list[GrowthPoint]) -> tuple[np.ndarray, np.ndarray, float, float]:
     """statsmodels' best REML answer over its optimizers: fixed effects, G, s, -2 loglike."""
-    answers = []
-    for method in ("bfgs", "lbfgs", "powell"):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            result = mixed_model(points).fit(reml=True, method=[method], maxiter=2000)
-        if result.converged and np.isfinite(result.llf):
-            answers.append(result)
-    best = max(answers, key=lambda r: r.llf)
+    best = best_direct(points)
     return (
         np.asarray(best.fe_params),
         np.asarray(best.cov_re),

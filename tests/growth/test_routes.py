@@ -11,10 +11,10 @@ from sqlmodel import Session, select
 from server.accounts.models import User
 from server.audit.models import AuditEvent
 from server.config import Settings
-from server.growth import service
+from server.growth import service, summaries, worker
 from tests.conftest import csrf_from, login
 from tests.factories import PASSWORD, create_check_in, create_cycle
-from tests.growth.seed import GrowthWorld, build
+from tests.growth.seed import GrowthWorld, add_observation, build, get_summary
 
 SUPPRESSED = service.TOO_FEW
 
@@ -61,7 +61,6 @@ def test_too_few_observations_are_said_plainly(
 
     newcomer = create_teacher(session, world.big, name="New Teacher")
     from tests.factories import create_assignment
-    from tests.growth.seed import add_observation
 
     create_assignment(session, world.coach, newcomer, world.years[0])
     add_observation(
@@ -102,7 +101,7 @@ def test_trust_wall_principal_needs_the_teachers_share(
     assert "Stop sharing with my principal" in client.get(url).text
     sign_in(client, world.principal)
     assert client.get(url).status_code == 200
-    assert "Ana Teacher" in client.get(f"/schools/{world.big.id}/summary").text
+    assert "Ana Teacher" in get_summary(client, f"/schools/{world.big.id}/summary").text
     events = session.exec(select(AuditEvent).where(AuditEvent.entity == "growth")).all()
     assert events and events[-1].user_id == world.principal.id
     sign_in(client, world.small_principal)
@@ -123,7 +122,7 @@ def test_school_summary_shows_numbers_for_five_or_more_and_suppresses_fewer(
     create_check_in(session, world.coach, cycle, on=date(2026, 9, 8))
     session.commit()
     sign_in(client, world.principal)
-    big = client.get(f"/schools/{world.big.id}/summary")
+    big = get_summary(client, f"/schools/{world.big.id}/summary")
     assert big.status_code == 200, big.text[:500]
     assert "Paired" in big.text or "paired" in big.text
     # None of the seed's changes is reliable (p >= .05): each is worded so.
@@ -136,22 +135,73 @@ def test_school_summary_shows_numbers_for_five_or_more_and_suppresses_fewer(
     assert "Ana Teacher" not in big.text  # no individual unless shared
     assert "data-print" in big.text  # a Print button (app.js wires it)
     sign_in(client, world.small_principal)
-    small = client.get(f"/schools/{world.small.id}/summary")
+    small = get_summary(client, f"/schools/{world.small.id}/summary")
     assert small.status_code == 200
     assert SUPPRESSED in small.text
     assert "Teachers improved on" not in small.text
     assert "Teachers declined on" not in small.text
     assert "points higher on" not in small.text and "points lower on" not in small.text
-    assert client.get(f"/schools/{world.big.id}/summary").status_code == 403
+    assert get_summary(client, f"/schools/{world.big.id}/summary").status_code == 403
     sign_in(client, world.admin)
-    assert client.get(f"/schools/{world.small.id}/summary").status_code == 200
-    district = client.get("/district/summary")
+    assert get_summary(client, f"/schools/{world.small.id}/summary").status_code == 200
+    district = get_summary(client, "/district/summary")
     assert district.status_code == 200
     assert "District overall" in district.text and "Small School" in district.text
     assert SUPPRESSED in district.text
     sign_in(client, world.coach)
-    assert client.get("/district/summary").status_code == 403
-    assert client.get(f"/schools/{world.big.id}/summary").status_code == 403
+    assert get_summary(client, "/district/summary").status_code == 403
+    assert get_summary(client, f"/schools/{world.big.id}/summary").status_code == 403
+
+
+def test_a_summary_computing_says_so_shows_the_last_numbers_and_reloads_itself(
+    client: TestClient, session: Session, settings: Settings
+) -> None:
+    service.stop_worker()  # this app's worker: here the test runs the queued refreshes
+    world = build(session, settings)
+    sign_in(client, world.principal)
+    url = f"/schools/{world.big.id}/summary"
+    reload = f'href="{url}" hx-get="{url}" hx-trigger="load delay:3s"'
+    first = client.get(url)
+    assert "The numbers are being computed; this takes a few seconds." in first.text
+    assert reload in first.text and 'id="glance-h"' not in first.text
+    assert worker.run_now() == 1
+    fresh = client.get(url)
+    assert 'id="glance-h"' in fresh.text and reload not in fresh.text
+    add_observation(
+        session, teacher=world.teachers[0], observer=world.coach, year=world.years[1],
+        rubric=world.rubric, on=date(2026, 6, 2), value=lambda _d, _i: 4,
+    )  # fmt: skip
+    session.commit()
+    stale = client.get(url)
+    assert "before the latest observations; updating." in stale.text
+    assert reload in stale.text and 'id="glance-h"' in stale.text
+    assert worker.run_now() == 1
+    assert reload not in client.get(url).text
+
+
+def test_the_workers_prerendered_numbers_are_what_the_pages_render_themselves(
+    client: TestClient, session: Session, settings: Settings
+) -> None:
+    world = build(session, settings)
+    assert world.district.id is not None
+    service.refresh_summary(session=session, district_id=world.district.id)
+    key, _engine = summaries._summary_key(session, world.district.id)
+    scopes = summaries._SUMMARIES[key].scopes
+    assert all(sc.fragments for sc in scopes)  # rendered by the refresh, before any page
+    urls = [
+        (world.principal, f"/schools/{world.big.id}/summary"),
+        (world.admin, "/district/summary"),
+    ]
+    pages = []
+    for user, url in urls:
+        sign_in(client, user)
+        prerendered = client.get(url).text
+        for sc in scopes:
+            sc.fragments.clear()  # now the templates render and keep them
+        pages.append((prerendered, client.get(url).text))
+    for prerendered, rendered in pages:
+        assert 'id="glance-h"' in prerendered and "District overall" in pages[1][0]
+        assert prerendered == rendered
 
 
 def test_school_page_links_the_summary(

@@ -4,20 +4,23 @@ empirical-Bayes slope; the small-cell rule; the fit cache; the pseudonyms."""
 
 import math
 import threading
+import time
 import uuid
 import warnings
 from datetime import UTC, date, datetime
+from typing import Any
 
 import numpy as np
 import pytest
 from scipy import stats
+from sqlalchemy import Engine
 from sqlmodel import Session, func, select
 from statsmodels.regression.mixed_linear_model import MixedLM
 from statsmodels.stats.proportion import proportion_confint
 
 from server.accounts import service as accounts_service
 from server.config import Settings
-from server.growth import fits, service, summaries
+from server.growth import fits, service, summaries, worker
 from server.growth import model as growth_model
 from server.growth.stats import (
     CohortComparison,
@@ -29,6 +32,7 @@ from server.growth.stats import (
 from server.observations import operations as ops
 from server.observations import service as observations_service
 from server.observations.models import ObservationCreate
+from server.roster.models import School
 from server.rubrics import service as rubrics_service
 from server.sync.models import SyncChange
 from tests.factories import create_assignment, create_check_in, create_cycle, create_teacher
@@ -38,11 +42,22 @@ TODAY = date(2026, 12, 1)
 
 
 def summary_of(session: Session, world: GrowthWorld) -> service.SummaryPage:
+    """The district's summary page, fresh: when it is not, the refresh the page queued is run
+    here (the background worker's job) and the page read again."""
     assert world.district.id is not None
-    return service.summary(
-        session=session, district_id=world.district.id, schools=[world.big, world.small],
-        overall=True, today=TODAY,
-    )  # fmt: skip
+
+    def read() -> service.SummaryPage:
+        return service.summary(
+            session=session, district_id=world.district.id, schools=[world.big, world.small],
+            overall=True, today=TODAY,
+        )  # fmt: skip
+
+    page = read()
+    if page.status != "fresh":
+        worker.run_now(district_id=world.district.id)
+        page = read()
+    assert page.status == "fresh"
+    return page
 
 
 def instrument(scope: service.ScopeSummary) -> service.InstrumentSummary:
@@ -209,11 +224,12 @@ def test_teacher_trend_is_the_empirical_bayes_slope_of_a_district_fit(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         fit = MixedLM(np.array(scores), design, np.array(ids), exog_re=design).fit(
-            reml=True, method=[outcome.method], maxiter=2000
+            reml=True, method=["lbfgs"], maxiter=2000
         )
         effects = fit.random_effects
         conditional = fit.random_effects_cov
     assert fit.converged
+    assert outcome.reml_criterion == pytest.approx(-2 * fit.llf, abs=1e-4)
     own = float(fit.fe_params[1] + np.asarray(effects["1"])[1])
     sd = math.sqrt(float(np.asarray(conditional["1"])[1, 1]))
     assert trend.slope == pytest.approx(own, abs=1e-3)
@@ -284,7 +300,7 @@ def test_fits_are_computed_off_the_page_and_cached_until_a_score_changes(
 def test_the_worker_thread_runs_queued_fits(session: Session, settings: Settings) -> None:
     world = build(session, settings)
     assert world.district.id is not None
-    service.start_fit_worker()
+    service.start_worker(session.get_bind())  # type: ignore[arg-type]
     try:
         first = service.cached_fits(
             session=session, district_id=world.district.id, rubric_id="test-talk"
@@ -296,7 +312,7 @@ def test_the_worker_thread_runs_queued_fits(session: Session, settings: Settings
         )
         assert again.status == "fresh" and len(again.fits) == 4  # one per dimension
     finally:
-        service.stop_fit_worker()
+        service.stop_worker()
 
 
 def test_unshared_and_draft_observations_stay_off_the_teachers_page(
@@ -372,27 +388,84 @@ def test_summary_stamp_changes_with_every_observation_write(
     assert lessons[0] and lessons[1] == {dim: n + 1 for dim, n in lessons[0].items()}
 
 
-def test_a_district_computation_does_not_hold_up_a_schools_summary(
-    session: Session, settings: Settings
+def test_a_page_never_computes_the_summary_it_reads_the_last_one(
+    session: Session, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """One lock per cached key: while the whole district's summary is being computed (its
-    lock held here), a school's summary is computed and served."""
+    """No summary request computes over the scores: with none computed yet the page says so
+    ("pending") and queues the district's refresh; after a write it shows the last numbers
+    ("stale", with when they were computed) until the worker's refresh has run."""
     world = build(session, settings)
     assert world.district.id is not None
-    district_lock = summaries._summary_lock((world.district.id, None))
-    with district_lock:
-        page = service.summary(
-            session=session, district_id=world.district.id, schools=[world.big],
-            overall=False, today=TODAY,
+    district_id = world.district.id
+    computed: list[str] = []
+    real = summaries._compute_scopes
+
+    def counting(**kw: Any) -> Any:
+        computed.append(threading.current_thread().name)
+        return real(**kw)
+
+    monkeypatch.setattr(summaries, "_compute_scopes", counting)
+
+    def school_page(school: School) -> service.SummaryPage:
+        return service.summary(
+            session=session, district_id=district_id, schools=[school], overall=False,
+            today=TODAY,
         )  # fmt: skip
-    assert [sc.name for sc in page.scopes] == ["Big School"]
-    # Once the district's summary is cached, a school's page reads its scope from it.
+
+    pending = school_page(world.big)
+    assert (pending.status, pending.scopes, computed) == ("pending", [], [])
+    assert pending.teachers[world.big.id] == 6  # counted afresh: no scores needed
+    assert worker.run_now(district_id=district_id) == 1
+    assert len(computed) == 1
+    # The whole district was computed once: each school's page reads its scope from it.
     whole = summary_of(session, world)
-    again = service.summary(
-        session=session, district_id=world.district.id, schools=[world.small], overall=False,
-        today=TODAY,
+    small = school_page(world.small)
+    assert small.status == "fresh" and small.scopes[0] is whole.scopes[2]
+
+    add_observation(
+        session, teacher=world.teachers[0], observer=world.coach, year=world.years[1],
+        rubric=world.rubric, on=date(2026, 6, 2), value=lambda _d, _i: 3,
     )  # fmt: skip
-    assert again.scopes[0] is whole.scopes[2]
+    session.commit()
+    stale = school_page(world.big)
+    assert stale.status == "stale" and stale.scopes[0] is whole.scopes[1]
+    assert stale.computed_at is not None and len(computed) == 1
+    worker.run_now(district_id=district_id)
+    fresh = school_page(world.big)
+    assert fresh.status == "fresh" and fresh.scopes[0] is not whole.scopes[1]
+    assert len(computed) == 2
+
+
+def test_the_worker_refreshes_a_summary_a_write_made_stale_without_a_request(
+    session: Session, settings: Settings
+) -> None:
+    """After a write the worker's watcher (idle for a second) sees the new stamp and
+    refreshes the summary itself: the first request after the write finds it fresh."""
+    world = build(session, settings)
+    assert world.district.id is not None
+    before = summary_of(session, world)
+    engine = session.get_bind()
+    assert isinstance(engine, Engine)
+    service.start_worker(engine)
+    try:
+        add_observation(
+            session, teacher=world.teachers[1], observer=world.coach, year=world.years[1],
+            rubric=world.rubric, on=date(2026, 6, 3), value=lambda _d, _i: 4,
+        )  # fmt: skip
+        session.commit()
+        stamp = service.district_stamp(session=session, district_id=world.district.id)
+        deadline = time.monotonic() + 30
+        key, _engine = summaries._summary_key(session, world.district.id)
+        while summaries._SUMMARIES[key].stamp != stamp:
+            assert time.monotonic() < deadline, "the worker did not refresh the summary"
+            time.sleep(0.05)
+        after = service.summary(
+            session=session, district_id=world.district.id, schools=[world.big, world.small],
+            overall=True, today=TODAY,
+        )  # fmt: skip
+    finally:
+        service.stop_worker()
+    assert after.status == "fresh" and after.scopes[0] is not before.scopes[0]
 
 
 def test_coaching_writes_leave_the_summaries_and_the_fits_fresh(
@@ -417,3 +490,28 @@ def test_coaching_writes_leave_the_summaries_and_the_fits_fresh(
         session=session, district_id=district_id, rubric_id=world.rubric.rubric_id
     )
     assert cached.status == "fresh"
+
+
+def test_check_ins_are_recounted_off_the_page_after_a_coaching_write(
+    session: Session, settings: Settings
+) -> None:
+    """A coaching write changes the dosage stamp: the page shows the last counts at once and
+    queues a recount; once the worker's recount has run, the page shows the new check-in."""
+    world = build(session, settings)
+    assert world.district.id is not None
+    for teacher in world.teachers[:5]:  # five of the big school's teachers met: shown
+        cycle = create_cycle(session, world.coach, teacher, start=date(2026, 9, 1))
+        create_check_in(session, world.coach, cycle, on=date(2026, 11, 3))
+    session.commit()
+
+    def november() -> service.DosageMonth:
+        page = summary_of(session, world)
+        return next(m for m in page.dosage[world.big.id] if m.label == "Nov 2026")
+
+    assert (november().check_ins, november().teachers_met) == (5, 5)
+    cycle = create_cycle(session, world.coach, world.teachers[5], start=date(2026, 9, 1))
+    create_check_in(session, world.coach, cycle, on=date(2026, 11, 4))
+    session.commit()
+    assert november().check_ins == 5  # the last count, while the recount is queued
+    assert worker.run_now(district_id=world.district.id) == 1
+    assert (november().check_ins, november().teachers_met) == (6, 6)

@@ -26,7 +26,7 @@ from tests.factories import (
     create_teacher,
     create_user,
 )
-from tests.growth.seed import add_observation, build
+from tests.growth.seed import add_observation, build, get_summary
 
 # Eight teachers at the start and the end of 2024-25, per dimension of the test rubric:
 # (start scores, end scores). Participation rises for seven of them (reliable: p < .001),
@@ -103,7 +103,7 @@ def test_a_change_is_an_improvement_only_when_its_test_says_it_is_reliable(
 ) -> None:
     world = build_changes(session, settings)
     sign_in(client, world.principal)
-    page = client.get(f"/schools/{world.school.id}/summary")
+    page = get_summary(client, f"/schools/{world.school.id}/summary")
     assert page.status_code == 200, page.text[:500]
 
     said = sentences(page.text)
@@ -137,7 +137,7 @@ def test_a_change_is_an_improvement_only_when_its_test_says_it_is_reliable(
     assert "Baseline vs end of year, every year: n, means, t, p, W and d" in page.text
 
     sign_in(client, world.admin)
-    district = client.get("/district/summary")
+    district = get_summary(client, "/district/summary")
     assert district.status_code == 200
     lead = text(between(district.text, 'id="glance-h"', "</table>"))
     assert "Test Talk Rubric (2024-25)" in lead
@@ -161,7 +161,7 @@ def test_a_cohort_difference_is_named_only_when_reliable(
     }
     world = build_changes(session, settings, scores, cohorts=[0] * 5 + [1] * 5)
     sign_in(client, world.principal)
-    page = client.get(f"/schools/{world.school.id}/summary").text
+    page = get_summary(client, f"/schools/{world.school.id}/summary").text
     cohorts = text(between(page, "Cohorts compared: medians, U, p and r", "</details>"))
     assert re.search(
         r"Participation 2023-24 cohort vs 2024-25 cohort \(2024-25\) 5 / 5 \+1\.00 / 0\.00 "
@@ -180,7 +180,7 @@ def test_a_section_the_small_group_rule_empties_says_so_once(
 ) -> None:
     world = build(session, settings)
     sign_in(client, world.small_principal)
-    small = client.get(f"/schools/{world.small.id}/summary").text
+    small = get_summary(client, f"/schools/{world.small.id}/summary").text
     assert "Not shown" not in small
     glance = between(small, 'id="glance-h"', 'id="dosage-h"')
     assert glance.count(service.TOO_FEW) == 1  # one instrument, every row left out: once
@@ -191,13 +191,13 @@ def test_a_section_the_small_group_rule_empties_says_so_once(
     assert "points higher" not in small and "improved" not in small
 
     sign_in(client, world.principal)
-    big = client.get(f"/schools/{world.big.id}/summary").text
+    big = get_summary(client, f"/schools/{world.big.id}/summary").text
     # Big School's cohorts are 3 and 3 teachers: one line for the section, no table.
     assert big.count(f"<strong>Cohorts compared:</strong> {service.TOO_FEW}.") == 1
     assert "Mann-Whitney" not in big and big.count(service.TOO_FEW) == 2  # and the dosage
 
     sign_in(client, world.admin)
-    district = client.get("/district/summary").text
+    district = get_summary(client, "/district/summary").text
     lead = between(district, 'id="glance-h"', "</table>")
     row = between(lead, ">Small School</a>", "</tr>")
     assert row.count(service.TOO_FEW) == 1 and "measured" not in row
@@ -259,12 +259,12 @@ def test_summaries_name_every_landmark_once_and_scroll_boxes_take_the_keyboard(
 ) -> None:
     world = build(session, settings)
     sign_in(client, world.principal)
-    big = client.get(f"/schools/{world.big.id}/summary").text
+    big = get_summary(client, f"/schools/{world.big.id}/summary").text
     assert_landmarks_unique_and_scrollers_focusable(big)
     # The wide statistics table says where its columns went on a narrow screen.
     assert "Scroll sideways for t, p, W and d" in big
     sign_in(client, world.admin)
-    district = client.get("/district/summary").text
+    district = get_summary(client, "/district/summary").text
     assert_landmarks_unique_and_scrollers_focusable(district)
     # Each school's instrument is its own region: the same rubric, distinct names.
     names = [n for _k, n in landmarks(district).names()]
