@@ -463,6 +463,7 @@ def run_database(
           f"{after[0]:.2f} (after a write)")  # fmt: skip
     pages_only = ("district first", "district computing", "summary", "district", "district after a write")  # fmt: skip
     every = [ms for label in pages_only for ms in samples[label]]
+    print(f"{kind} every page request p95_ms: {_percentile(every, 0.95):.0f} (n: {len(every)})")
     return _percentile(every, 0.95)
 
 

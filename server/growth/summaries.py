@@ -111,7 +111,7 @@ def summary(
             T.c.district_id == district_id, T.c.school_id.in_(ids)
         )
     ).all()
-    every_dosage = _dosage(session=session, district_id=district_id, today=today)
+    every_dosage = _dosage(session=session, district_id=district_id, today=today, schools=ids)
     names: dict[int | None, str] = {s.id: s.name for s in schools}
     names[None] = "District"
     shown = [*ids, None] if overall else list(ids)
@@ -172,11 +172,13 @@ class _Dosage:
 _DOSAGE: dict[_DosageKey, _Dosage] = {}
 
 
-def _dosage(*, session: Session, district_id: int, today: date) -> _Dosage:
+def _dosage(*, session: Session, district_id: int, today: date, schools: frozenset[int]) -> _Dosage:
     (database, _), engine = _summary_key(session, district_id)
     key = (database, district_id, today)
     stamp = dosage_stamp(session=session, district_id=district_id)
     cached = _DOSAGE.get(key)
+    if cached is not None and not schools <= cached.dosage.keys():
+        cached = None  # a school new since they were counted: counted again here
     if cached is not None and cached.stamp == stamp:
         return cached
     if cached is not None:

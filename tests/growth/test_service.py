@@ -35,7 +35,13 @@ from server.observations.models import ObservationCreate
 from server.roster.models import School
 from server.rubrics import service as rubrics_service
 from server.sync.models import SyncChange
-from tests.factories import create_assignment, create_check_in, create_cycle, create_teacher
+from tests.factories import (
+    create_assignment,
+    create_check_in,
+    create_cycle,
+    create_school,
+    create_teacher,
+)
 from tests.growth.seed import OCCASIONS, GrowthWorld, add_observation, build, world_value
 
 TODAY = date(2026, 12, 1)
@@ -515,3 +521,25 @@ def test_check_ins_are_recounted_off_the_page_after_a_coaching_write(
     assert november().check_ins == 5  # the last count, while the recount is queued
     assert worker.run_now(district_id=world.district.id) == 1
     assert (november().check_ins, november().teachers_met) == (6, 6)
+
+
+def test_a_school_added_since_the_counts_gets_its_own_page_at_once(
+    session: Session, settings: Settings
+) -> None:
+    world = build(session, settings)
+    assert world.district.id is not None
+    summary_of(session, world)  # the district's summary and check-ins, counted
+    new = create_school(session, world.district, name="New School")
+    session.commit()
+    page = service.summary(
+        session=session, district_id=world.district.id, schools=[new], overall=False,
+        today=TODAY,
+    )  # fmt: skip
+    assert page.status == "stale" and page.scopes == []  # its numbers: at the next refresh
+    assert len(page.dosage[new.id]) == service.DOSAGE_MONTHS  # counted for it here
+    worker.run_now(district_id=world.district.id)
+    again = service.summary(
+        session=session, district_id=world.district.id, schools=[new], overall=False,
+        today=TODAY,
+    )  # fmt: skip
+    assert again.status == "fresh" and [sc.name for sc in again.scopes] == ["New School"]
