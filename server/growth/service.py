@@ -82,9 +82,10 @@ def start_worker(engine: Engine) -> None:
 
 
 def stop_worker() -> None:
-    """Stop the worker (the app's lifespan) and forget the summaries it kept fresh."""
-    worker.stop()
-    clear_summaries()
+    """Stop the worker (the app's lifespan) and, once no app of the process uses it, forget
+    the summaries it kept fresh (nothing would keep them so)."""
+    if worker.stop():
+        clear_summaries()
 
 
 __all__ = [

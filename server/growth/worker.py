@@ -6,9 +6,10 @@ Started and stopped by the app's lifespan (`start`, `stop`); `run_now` runs the 
 calling thread (tests, the CLI, benches) and waits for the worker's job in flight.
 """
 
+import contextlib
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from time import perf_counter
 from typing import Any
 
@@ -30,7 +31,7 @@ _QUEUE = threading.Condition()
 _PENDING: dict[Job, tuple[Engine, Runner]] = {}  # in the order asked for
 _IN_FLIGHT: set[Job] = set()
 _WATCHERS: list[Callable[[], None]] = []
-_WORKER: dict[str, Any] = {"thread": None, "users": 0, "stop": None}
+_WORKER: dict[str, Any] = {"thread": None, "users": 0, "stop": None, "paused": 0}
 
 
 def database_of(engine: Engine) -> str:
@@ -91,6 +92,23 @@ def run_now(*, district_id: int | None = None, timeout: float = 600) -> int:
             _done(job)
 
 
+@contextlib.contextmanager
+def paused() -> Iterator[None]:
+    """While inside, the worker thread takes no job and runs no watcher (it finishes the one in
+    flight); `run_now` still runs the queue. For tests that need to see a page before the
+    worker has caught up: the worker is the process's, shared by every app in it."""
+    with _QUEUE:
+        _WORKER["paused"] += 1
+        while _IN_FLIGHT:
+            _QUEUE.wait()
+    try:
+        yield
+    finally:
+        with _QUEUE:
+            _WORKER["paused"] -= 1
+            _QUEUE.notify_all()
+
+
 def clear() -> None:
     """Forget every queued job, once any in flight is done (tests)."""
     with _QUEUE:
@@ -110,11 +128,11 @@ def _watch() -> None:
 def _work(stop: threading.Event) -> None:
     while True:
         with _QUEUE:
-            taken = _take()
+            taken = None if _WORKER["paused"] else _take()
             while taken is None and not stop.is_set():
-                if not _QUEUE.wait(timeout=IDLE_SECONDS):
+                if not _QUEUE.wait(timeout=IDLE_SECONDS) and not _WORKER["paused"]:
                     break
-                taken = _take()
+                taken = None if _WORKER["paused"] else _take()
             if stop.is_set():
                 if taken is not None:
                     _PENDING.setdefault(taken[0], taken[1:])
@@ -148,15 +166,16 @@ def start() -> None:
         thread.start()
 
 
-def stop(timeout: float = 30) -> None:
+def stop(timeout: float = 30) -> bool:
     """Stop the worker when the last app using it shuts down: a job in flight is abandoned
-    where it checks (a fit, at its next dimension) and queued again."""
+    where it checks (a fit, at its next dimension) and queued again. True if it stopped."""
     with _QUEUE:
         _WORKER["users"] = max(0, _WORKER["users"] - 1)
         thread = _WORKER["thread"]
         if _WORKER["users"] or thread is None:
-            return
+            return False
         _WORKER["stop"].set()
         _WORKER["thread"] = None
         _QUEUE.notify_all()
     thread.join(timeout)
+    return True

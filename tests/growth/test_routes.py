@@ -156,7 +156,6 @@ def test_school_summary_shows_numbers_for_five_or_more_and_suppresses_fewer(
 def test_a_summary_computing_says_so_shows_the_last_numbers_and_reloads_itself(
     client: TestClient, session: Session, settings: Settings
 ) -> None:
-    service.stop_worker()  # this app's worker: here the test runs the queued refreshes
     world = build(session, settings)
     sign_in(client, world.principal)
     url = f"/schools/{world.big.id}/summary"

@@ -303,6 +303,7 @@ def test_fits_are_computed_off_the_page_and_cached_until_a_score_changes(
     )
 
 
+@pytest.mark.live_worker
 def test_the_worker_thread_runs_queued_fits(session: Session, settings: Settings) -> None:
     world = build(session, settings)
     assert world.district.id is not None
@@ -442,6 +443,7 @@ def test_a_page_never_computes_the_summary_it_reads_the_last_one(
     assert len(computed) == 2
 
 
+@pytest.mark.live_worker
 def test_the_worker_refreshes_a_summary_a_write_made_stale_without_a_request(
     session: Session, settings: Settings
 ) -> None:

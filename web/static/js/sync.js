@@ -240,7 +240,9 @@
       line.href = refused[0].page + "#" + refused[0].id;
       line.link = "Show";
       line.tone = "warn";
-    } else if (state.sending && counts.waiting) {
+    } else if (state.sending && counts.waiting && navigator.onLine) {
+      // Offline, a save still tries at once (the browser may be wrong), but the line says
+      // what is true: the changes are waiting, not on their way.
       line.text = "Sending " + plural(counts.waiting, "change") + "…";
     } else if (counts.waiting) {
       line.text = (navigator.onLine ? "" : "Offline: ") + plural(counts.waiting, "change") + " waiting";
