@@ -62,6 +62,15 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+# Requests run in anyio's thread pool (40 threads by default), each holding one connection, and
+# the background worker reads on its own: with SQLAlchemy's default pool (5 + 10) a burst of
+# requests waited 30 s for a connection and got a 500 (bench/load.py, 50 coaches on
+# PostgreSQL). With room for every thread, a request waits for a thread instead, unhurried.
+# Not on SQLite: one writer at a time, and 50 connections writing at once outwait its busy
+# timeout ("database is locked", bench/load.py); its default pool queues them instead.
+POOL = {"pool_size": 10, "max_overflow": 40}
+
+
 def make_engine(database_url: str) -> Engine:
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite":
@@ -70,7 +79,7 @@ def make_engine(database_url: str) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, **POOL)
 
 
 def session_scope(engine: Engine) -> Iterator[Session]:

@@ -6,6 +6,7 @@ coaching routes are also tried as a coach of another pair and a teacher of anoth
 """
 
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -183,43 +184,56 @@ class World:
     emails: dict[str, str]
 
 
-def build_world(session: Session, settings: Settings) -> World:
+def build_world(session: Session, settings: Settings, prefix: str = "") -> World:
+    """The matrix's district; `prefix` starts every email (a second district beside it)."""
     district = create_district(session)
     school = create_school(session, district, name="Home School")
     other = create_school(session, district, name="Other School")
     year = create_school_year(session, district)
     emails = {}
     users = {
-        NO_ROLE: create_user(session, settings, email="norole@example.org"),
+        NO_ROLE: create_user(session, settings, email=f"{prefix}norole@example.org"),
         TEACHER: create_user(
-            session, settings, role=Role.teacher, school=school, email="teacher@example.org"
+            session,
+            settings,
+            role=Role.teacher,
+            school=school,
+            email=f"{prefix}teacher@example.org",
         ),
         COACH: create_user(
-            session, settings, role=Role.coach, school=school, email="coach@example.org"
+            session, settings, role=Role.coach, school=school, email=f"{prefix}coach@example.org"
         ),
         PRINCIPAL: create_user(
-            session, settings, role=Role.principal, school=school, email="principal@example.org"
+            session,
+            settings,
+            role=Role.principal,
+            school=school,
+            email=f"{prefix}principal@example.org",
         ),
         OTHER_PRINCIPAL: create_user(
-            session, settings, role=Role.principal, school=other, email="other@example.org"
+            session, settings, role=Role.principal, school=other, email=f"{prefix}other@example.org"
         ),
         ADMIN: create_user(
             session,
             settings,
             role=Role.district_admin,
             district=district,
-            email="admin@example.org",
+            email=f"{prefix}admin@example.org",
         ),
     }
     users[OTHER_COACH] = create_user(
-        session, settings, role=Role.coach, school=school, email="othercoach@example.org"
+        session, settings, role=Role.coach, school=school, email=f"{prefix}othercoach@example.org"
     )
     users[OTHER_TEACHER] = create_user(
-        session, settings, role=Role.teacher, school=school, email="otherteacher@example.org"
+        session,
+        settings,
+        role=Role.teacher,
+        school=school,
+        email=f"{prefix}otherteacher@example.org",
     )
     emails = {role: user.email for role, user in users.items()}
     subject = create_user(
-        session, settings, role=Role.teacher, school=school, email="subject@example.org"
+        session, settings, role=Role.teacher, school=school, email=f"{prefix}subject@example.org"
     )
     membership = session.exec(select(Membership).where(Membership.user_id == subject.id)).one()
     teacher = create_teacher(session, school, name="Roster Teacher")
@@ -258,6 +272,20 @@ def build_world(session: Session, settings: Settings) -> World:
     return World(ids={k: v for k, v in ids.items() if v is not None}, emails=emails)
 
 
+def send(client: TestClient, method: str, url: str, *, signed_in: bool = True) -> Any:
+    """`method url` as a page or the tablet sends it: the API's JSON with its own CSRF
+    headers, a form with the session's CSRF token, a GET as it is; no redirect followed."""
+    if url.startswith("/api/"):
+        return client.request(
+            method, url, json={} if method == "POST" else None, headers=API_HEADERS,
+            follow_redirects=False,
+        )  # fmt: skip
+    if method == "GET":
+        return client.get(url, follow_redirects=False)
+    token = csrf_from(client.get("/" if signed_in else "/login", follow_redirects=True).text)
+    return client.post(url, data={"csrf_token": token}, follow_redirects=False)
+
+
 CASES = [
     (method, path, role)
     for (method, path) in sorted(MATRIX)
@@ -276,16 +304,7 @@ def test_route_access(
         assert login(client, world.emails[role], PASSWORD).status_code == 303
     url = path.format(**world.ids)
     api = path.startswith("/api/")
-    if api:  # JSON with the API's own CSRF headers instead of the form token
-        response = client.request(
-            method, url, json={} if method == "POST" else None, headers=API_HEADERS,
-            follow_redirects=False,
-        )  # fmt: skip
-    elif method == "GET":
-        response = client.get(url, follow_redirects=False)
-    else:
-        token = csrf_from(client.get("/login" if role == ANON else "/", follow_redirects=True).text)
-        response = client.post(url, data={"csrf_token": token}, follow_redirects=False)
+    response = send(client, method, url, signed_in=role != ANON)
 
     allowed = role in MATRIX[(method, path)] | PAIR_ROUTES.get((method, path), set())
     location = response.headers.get("location", "")
