@@ -7,7 +7,7 @@ Forms carry the session's CSRF token and the API its same-origin headers, so req
 the handlers instead of stopping at the CSRF check. Sign-out is left out (it would end the
 session the rest of the run uses).
 
-    .venv/bin/python bench/fuzz.py [--examples 10] [--postgres URL]
+    .venv/bin/python bench/fuzz.py [--examples 10] [--postgres SERVER_URL]
 
 Prints the responses per role and status class, each 5xx with its request, and as its last
 line `server_errors: N`. Not a test: it takes minutes and its requests are random.
@@ -30,6 +30,7 @@ import hypothesis.errors
 import requests
 import schemathesis
 import uvicorn
+from district import fresh_postgres
 from hypothesis import HealthCheck, Phase
 from schemathesis import GenerationMode
 from sqlmodel import Session
@@ -38,6 +39,7 @@ from server import migrate
 from server.config import Settings
 from server.db import make_engine
 from server.demo import load_demo_district
+from server.growth import service as growth_service
 from server.main import create_app
 from server.roster import demo
 
@@ -59,16 +61,17 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def serve(settings: Settings) -> tuple[str, uvicorn.Server]:
+def serve(settings: Settings) -> tuple[str, uvicorn.Server, threading.Thread]:
     port = free_port()
     config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="critical")
     server = uvicorn.Server(config)
-    threading.Thread(target=server.run, daemon=True).start()
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
     base = f"http://127.0.0.1:{port}"
     for _ in range(200):
         try:
             requests.get(base + "/healthz", timeout=1)
-            return base, server
+            return base, server, thread
         except requests.ConnectionError:
             time.sleep(0.05)
     raise RuntimeError("the server did not start")
@@ -143,10 +146,21 @@ def fuzz_role(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--examples", type=int, default=10, help="per operation, mode and role")
-    parser.add_argument("--postgres", help="a PostgreSQL URL to use instead of SQLite")
+    parser.add_argument(
+        "--postgres", help="a PostgreSQL server URL: a fresh database on it instead of SQLite"
+    )
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="cadence-fuzz-"))
-    url = args.postgres or f"sqlite:///{tmp / 'fuzz.db'}"
+    if args.postgres:
+        with fresh_postgres(args.postgres) as url:
+            server_errors = fuzz(url, tmp, args.examples)
+    else:
+        server_errors = fuzz(f"sqlite:///{tmp / 'fuzz.db'}", tmp, args.examples)
+    sys.exit(1 if server_errors else 0)
+
+
+def fuzz(url: str, tmp: Path, examples: int) -> int:
+    """Load the demo district into the database at `url`, serve it, fuzz as every role."""
     migrate.upgrade(url)
     settings = Settings(
         environment="test", database_url=url, secret_key="f" * 8 + "uzz-secret-key-0123456789abcdef",
@@ -159,23 +173,26 @@ def main() -> None:
     with Session(engine, expire_on_commit=False) as session:
         load_demo_district(session=session, settings=settings)
     print(f"demo district loaded in {time.perf_counter() - started:.0f} s", flush=True)
-    base, server = serve(settings)
+    base, server, thread = serve(settings)
     schema = schemathesis.openapi.from_dict(create_app(settings).openapi())
     statuses: Counter[str] = Counter()
     errors: list[str] = []
     for role, email in ROLES.items():
         started = time.perf_counter()
-        fuzz_role(schema, base, role, email, args.examples, statuses, errors)
+        fuzz_role(schema, base, role, email, examples, statuses, errors)
         sent = sum(n for key, n in statuses.items() if key.startswith(role + ":"))
         print(f"{role}: {sent} requests in {time.perf_counter() - started:.0f} s", flush=True)
     server.should_exit = True
+    thread.join(timeout=60)  # the app's lifespan ends: its engine lets go of the database
+    growth_service.stop_worker()  # and the growth worker no longer watches it
+    engine.dispose()
     for key in sorted(statuses):
         print(f"  {key}: {statuses[key]}")
     for line in errors[:50]:
         print("5xx:", line)
     print(f"requests: {sum(statuses.values())}")
     print(f"server_errors: {len(errors)}")
-    sys.exit(1 if errors else 0)
+    return len(errors)
 
 
 if __name__ == "__main__":

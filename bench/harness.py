@@ -88,8 +88,9 @@ def _free_port() -> int:
 class Server:
     """uvicorn serving the app on the bench database, in a child process (killable)."""
 
-    def __init__(self, settings: Settings, workers: int = 1) -> None:
+    def __init__(self, settings: Settings, workers: int = 1, log: Path | None = None) -> None:
         self.workers = workers
+        self.log = log  # the server's own output (warnings and tracebacks), if given
         self.port = _free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.env = {
@@ -109,7 +110,10 @@ class Server:
                    "--port", str(self.port), "--log-level", "warning",
                    "--workers", str(self.workers)]  # fmt: skip
         # A session of its own: a kill takes its children (the worker's child process) too.
-        self.process = subprocess.Popen(command, cwd=ROOT, env=self.env, start_new_session=True)
+        output = self.log.open("ab") if self.log is not None else None
+        self.process = subprocess.Popen(
+            command, cwd=ROOT, env=self.env, start_new_session=True, stdout=output, stderr=output
+        )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             with contextlib.suppress(requests.RequestException):
@@ -130,11 +134,12 @@ class Server:
 
 
 def sign_in(base: str, email: str = COACH) -> requests.Session:
-    """A browser session signed in on the server at `base` (demo password)."""
+    """A browser session signed in on the server at `base` (demo password). The timeouts are
+    a tablet's patience: 50 signing in at once on a busy machine wait seconds (bench/load.py)."""
     client = requests.Session()
-    page = client.get(f"{base}/login", timeout=10)
+    page = client.get(f"{base}/login", timeout=60)
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
     form = {"email": email, "password": demo.DEMO_PASSWORD, "csrf_token": token}
-    response = client.post(f"{base}/login", data=form, allow_redirects=False, timeout=10)
+    response = client.post(f"{base}/login", data=form, allow_redirects=False, timeout=60)
     assert response.status_code == 303, response.text[:300]
     return client

@@ -11,8 +11,9 @@ response that says "database is locked" is counted apart (none may reach a user)
 
     .venv/bin/python bench/load.py [--coaches 50] [--seconds 60] [--workers 1] [--postgres URL]
 
-Prints per kind of request the count, median and p95, then `errors: N`, `locked: N` and, last,
-`p95_ms: N` over every request.
+Prints per kind of request the count, median and p95, then `errors: N`, the server's
+tracebacks, `locked: N` (in answers, and in the server's log: a 500's body does not say why)
+and, last, `p95_ms: N` over every request.
 """
 
 import argparse
@@ -207,7 +208,8 @@ def main() -> None:
             load_demo_district(session=session, settings=settings)
         engine.dispose()
         coaches = _coaches(url)
-        server = Server(settings, workers=args.workers)
+        server_log = settings.var_dir / "server.log"
+        server = Server(settings, workers=args.workers, log=server_log)
         server.start()
         tally = Tally()
         try:
@@ -225,6 +227,7 @@ def main() -> None:
                 thread.join()
         finally:
             server.stop()
+        logged = server_log.read_text(errors="replace")
     every = [ms for values in tally.times.values() for ms in values]
     where = "PostgreSQL" if args.postgres else "SQLite"
     print(f"{args.coaches} coaches ({len(coaches)} demo accounts) for {args.seconds:.0f} s on "
@@ -236,7 +239,10 @@ def main() -> None:
     for problem in tally.errors[:10]:
         print(f"  error: {problem}")
     print(f"errors: {len(tally.errors)}")
-    print(f"locked: {tally.locked}")
+    print(f"server tracebacks: {logged.count('Traceback')}")
+    print(
+        f"locked: {tally.locked} in answers, {logged.count('database is locked')} in the server log"
+    )
     print(f"p95_ms: {_percentile(every, 0.95):.0f}" if every else "p95_ms: n/a (no request)")
 
 

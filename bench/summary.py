@@ -14,7 +14,8 @@ with median and p95 server time (ASGI in-process, httpx.ASGITransport), against 
 The last line is `p95_ms: N`, the worst p95 of the two pages on SQLite (`n/a` while the pages
 do not exist yet).
 
-    .venv/bin/python bench/summary.py [--small] [--schools 50 --teachers 2000 ...] [--profile]
+    .venv/bin/python bench/summary.py [--small | --scale 10] [--schools 50 --teachers 2000 ...]
+        [--profile] [--no-postgres]
 """
 
 import argparse
@@ -473,6 +474,10 @@ def main() -> None:
     )
     default = Size()
     parser.add_argument("--small", action="store_true", help="a 1/20 size district")
+    parser.add_argument(
+        "--scale", type=float, default=1.0,
+        help="schools, teachers and observations times this (10: 20,000 teachers)",
+    )  # fmt: skip
     parser.add_argument("--schools", type=int, default=default.schools)
     parser.add_argument("--teachers", type=int, default=default.teachers)
     parser.add_argument("--years", type=int, default=default.years)
@@ -492,6 +497,8 @@ def main() -> None:
     )  # fmt: skip
     if args.small:
         size = size.scaled(1 / 20)
+    if args.scale != 1.0:
+        size = size.scaled(args.scale)
 
     tmp = Path(tempfile.mkdtemp(prefix="cadence-bench-"))
     try:

@@ -66,6 +66,9 @@ class Settings(BaseSettings):
 
     environment: Literal["development", "production", "test"] = "development"
     database_url: str = f"sqlite:///{VAR_DIR / 'cadence.db'}"
+    # A read replica of database_url for the growth worker's reads of whole districts
+    # (summaries, growth fits); empty: database_url itself (docs/deployment.md).
+    growth_replica_url: str = ""
     secret_key: str = ""
     var_dir: Path = VAR_DIR
     # "auto" marks the cookie Secure exactly when the request arrived over https.

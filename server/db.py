@@ -53,11 +53,18 @@ def clock_at(at: datetime) -> Iterator[None]:
         _CLOCK.reset(token)
 
 
+# How long a SQLite writer waits for the write lock before "database is locked" (ms). The
+# write path takes the lock at its first write (BEGIN IMMEDIATE, observations.service) and
+# holds it to the commit; writers queue for it. 5 s was outwaited by 50 coaches autosaving at
+# once when the pool let 50 connections write (bench/load.py); a user waits rather than fails.
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 

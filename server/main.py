@@ -89,7 +89,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     await run_in_threadpool(
         rubrics_service.sync_at_startup, engine=app.state.engine, settings=app.state.settings
     )
-    growth_service.start_worker(app.state.engine)
+    growth_service.start_worker(
+        app.state.engine, replica_url=app.state.settings.growth_replica_url or None
+    )
     try:
         yield
     finally:

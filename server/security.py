@@ -20,6 +20,7 @@ UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 API_PREFIX = "/api/"
 API_HEADER = "x-cadence-sync"
 
+HSTS = "max-age=31536000"
 CONTENT_SECURITY_POLICY = "; ".join(
     [
         "default-src 'self'",
@@ -147,6 +148,10 @@ class SecurityMiddleware(BaseHTTPMiddleware):
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
+        if cookie_is_secure(request, request.app.state.settings):
+            # Served over HTTPS: browsers keep to HTTPS for a year (no plain-HTTP downgrade
+            # of a coach's tablet on a school network).
+            response.headers.setdefault("Strict-Transport-Security", HSTS)
         return response
 
 

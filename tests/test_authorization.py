@@ -19,6 +19,7 @@ from server.accounts.models import Membership, Role
 from server.config import Settings
 from server.main import create_app
 from server.roster import service as roster_service
+from server.security import CONTENT_SECURITY_POLICY
 from tests.conftest import csrf_from, login
 from tests.factories import (
     PASSWORD,
@@ -286,6 +287,18 @@ def send(client: TestClient, method: str, url: str, *, signed_in: bool = True) -
     return client.post(url, data={"csrf_token": token}, follow_redirects=False)
 
 
+def assert_security_headers(response: Any) -> None:
+    """Every answer, a page, JSON, a redirect or an error, carries the security headers."""
+    headers = response.headers
+    assert headers.get("content-security-policy") == CONTENT_SECURITY_POLICY
+    assert "frame-ancestors 'none'" in headers["content-security-policy"]
+    assert headers.get("x-content-type-options") == "nosniff"
+    assert headers.get("x-frame-options") == "DENY"
+    assert headers.get("referrer-policy") == "same-origin"
+    # Plain http in the tests: no HSTS (tests/test_hardening.py checks it over https).
+    assert "strict-transport-security" not in headers
+
+
 CASES = [
     (method, path, role)
     for (method, path) in sorted(MATRIX)
@@ -306,6 +319,7 @@ def test_route_access(
     api = path.startswith("/api/")
     response = send(client, method, url, signed_in=role != ANON)
 
+    assert_security_headers(response)
     allowed = role in MATRIX[(method, path)] | PAIR_ROUTES.get((method, path), set())
     location = response.headers.get("location", "")
     if allowed:

@@ -138,3 +138,12 @@ def test_every_integer_a_request_body_can_carry_has_an_upper_bound(settings: Set
             if body:
                 walk(body, f"{method.upper()} {path}", frozenset())
     assert unbounded == []
+
+
+def test_over_https_browsers_are_told_to_keep_to_https(settings: Settings) -> None:
+    with TestClient(create_app(settings), base_url="https://cadence.example") as https_client:
+        for path in ("/login", "/healthz", "/static/js/store.js", "/no-such-page"):
+            answer = https_client.get(path)
+            assert answer.headers.get("strict-transport-security") == "max-age=31536000", path
+    with TestClient(create_app(settings)) as plain:
+        assert "strict-transport-security" not in plain.get("/login").headers

@@ -24,10 +24,11 @@ class AggregateRows:
     levels: dict[tuple[int, int, str, str, int], int] = field(
         default_factory=lambda: defaultdict(int)
     )
-    # The same, indexed once: (rubric, dimension, year) -> [(teacher, level, lessons)], and
-    # teacher -> their `halves` entries, so that each scope picks its teachers' rows.
-    levels_by_cell: dict[tuple[str, str, int], list[tuple[int, int, int]]] = field(
-        default_factory=lambda: defaultdict(list)
+    # The same, indexed once: (rubric, dimension, year) -> teacher -> [(level, lessons)], and
+    # teacher -> their `halves` entries, so that each scope picks its own teachers' rows
+    # without reading the district's (a school's scope costs its teachers, not the district).
+    levels_by_cell: dict[tuple[str, str, int], dict[int, list[tuple[int, int]]]] = field(
+        default_factory=lambda: defaultdict(lambda: defaultdict(list))
     )
     halves_by_teacher: dict[int, list[tuple[tuple[int, int, int, str, str], list[float]]]] = field(
         default_factory=lambda: defaultdict(list)
@@ -35,7 +36,7 @@ class AggregateRows:
 
     def index(self) -> "AggregateRows":
         for (teacher, year, rubric, dim, level), n in self.levels.items():
-            self.levels_by_cell[(rubric, dim, year)].append((teacher, level, n))
+            self.levels_by_cell[(rubric, dim, year)][teacher].append((level, n))
         for key, cell in self.halves.items():
             self.halves_by_teacher[key[0]].append((key, cell))
         return self

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 from server.growth import svg
-from server.growth.queries import CC, CI, SC, T
+from server.growth.queries import CC, CI, T, latest_change
 from server.growth.stats import (
     Suppressed,
     suppress_small_cell,
@@ -196,11 +196,11 @@ def coached_teachers(
 
 
 def dosage_stamp(*, session: Session, district_id: int) -> tuple[object, ...]:
-    """Changes whenever a coaching write is accepted (every one logs a sync_change row: the
-    table's primary key, one index lookup) or the district's coach assignments change."""
+    """Changes whenever a write in the district is accepted (every one logs a sync_change
+    row; an index lookup per school) or the district's coach assignments change."""
     from server.roster.models import CoachAssignment
 
-    seq = session.execute(select(func.max(SC.c.seq))).scalar()
+    seq = latest_change(session=session, district_id=district_id)
     assignment = col(CoachAssignment.id)
     assignments = session.execute(
         select(

@@ -12,7 +12,7 @@ from sqlalchemy import Engine, func, select
 from sqlmodel import Session
 
 from server.db import utcnow
-from server.growth import worker
+from server.growth import replica, worker
 from server.growth.model import DAYS_PER_YEAR, GrowthOutcome, GrowthPoint, fit_growth
 from server.growth.queries import RV, O, S, T, as_date, dimension_scores, district_stamp
 
@@ -169,9 +169,9 @@ def district_fits(
 
 def _run(key: _FitKey, engine: Engine, stop: threading.Event | None = None) -> None:
     """One queued refit, unless the cache caught up meanwhile. The database is read in a
-    short session of its own, closed before the slow part."""
+    short session of its own, closed before the slow part, on the replica if one is set."""
     _database, district_id, rubric_id = key
-    with Session(engine) as session:
+    with Session(replica.reading_engine(engine)) as session:
         cached = _FITS.get(key)
         stamp = district_stamp(session=session, district_id=district_id)
         if cached is not None and cached.stamp == stamp:

@@ -28,8 +28,10 @@ class GrowthShare(SQLModel, table=True):
 #  - the summaries' GROUP BY over every score of a district reads (observation, rubric
 #    version, dimension, value) from the index alone, without visiting the table;
 #  - the dosage counts check-ins of the last twelve months per cycle;
-#  - district_stamp reads the latest observation write (max of updated_at) from the index,
-#    and the change log's latest observation change (entity, seq) from the other.
+#  - district_stamp reads the latest write of each of the district's school years'
+#    observations (max of updated_at) and of each of its schools' observation changes in the
+#    change log (school, entity, seq); the dosage stamp each school's latest change (school,
+#    seq). Per school and year, so a write in one district leaves the others' stamps alone.
 sa.Index(
     "ix_observation_score_dimension_value",
     Score.__table__.c.observation_id,  # type: ignore[attr-defined]
@@ -42,9 +44,19 @@ sa.Index(
     CheckIn.__table__.c.cycle_id,  # type: ignore[attr-defined]
     CheckIn.__table__.c.date,  # type: ignore[attr-defined]
 )
-sa.Index("ix_observation_updated_at", Observation.__table__.c.updated_at)  # type: ignore[attr-defined]
 sa.Index(
-    "ix_sync_change_entity_seq",
+    "ix_observation_school_year_updated_at",
+    Observation.__table__.c.school_year_id,  # type: ignore[attr-defined]
+    Observation.__table__.c.updated_at,  # type: ignore[attr-defined]
+)
+sa.Index(
+    "ix_sync_change_school_entity_seq",
+    SyncChange.__table__.c.school_id,  # type: ignore[attr-defined]
     SyncChange.__table__.c.entity,  # type: ignore[attr-defined]
+    SyncChange.__table__.c.seq,  # type: ignore[attr-defined]
+)
+sa.Index(
+    "ix_sync_change_school_seq",
+    SyncChange.__table__.c.school_id,  # type: ignore[attr-defined]
     SyncChange.__table__.c.seq,  # type: ignore[attr-defined]
 )

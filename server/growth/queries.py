@@ -124,22 +124,46 @@ def dimension_scores(*where: ColumnElement[bool], per_lesson: bool = True) -> sa
     )
 
 
-def district_stamp(*, session: Session, district_id: int) -> tuple[Any, ...]:
-    """Changes whenever an observation is written (every accepted write logs a sync_change
-    row, deletions included, and bumps the observation's updated_at) or the district's
-    teachers move, join a cohort or leave, or its schools, school years or the rubrics change; not
-    with coaching writes, which coaches make all day and which change no score.
+def latest_change(*, session: Session, district_id: int, entity: str | None = None) -> Any:
+    """The sync_change seq of the district's latest accepted write (of `entity`, or of any):
+    one index lookup per school of the district (ix_sync_change_school_entity_seq,
+    ix_sync_change_school_seq), so a write in another district changes nothing here."""
+    inner = select(func.max(SC.c.seq)).where(SC.c.school_id == School.id)
+    if entity is not None:
+        inner = inner.where(SC.c.entity == entity)
+    per_school = inner.correlate(School).scalar_subquery()
+    return session.execute(
+        select(func.max(per_school)).where(School.district_id == district_id)  # type: ignore[arg-type]
+    ).scalar()
 
-    Cheap on every request: the observation part is two index lookups
-    (ix_sync_change_entity_seq and ix_observation_updated_at), not a scan of the district's
-    observations. It is not per district: an observation written anywhere makes every
-    district's summaries stale."""
-    obs = session.execute(
-        select(
-            select(func.max(SC.c.seq)).where(SC.c.entity == "observation").scalar_subquery(),
-            select(func.max(O.c.updated_at)).scalar_subquery(),
-        )
-    ).one()
+
+def latest_observation_update(*, session: Session, district_id: int) -> Any:
+    """The latest updated_at of the district's observations: one index lookup per school
+    year (ix_observation_school_year_updated_at)."""
+    per_year = (
+        select(func.max(O.c.updated_at))
+        .where(O.c.school_year_id == SchoolYear.id)
+        .correlate(SchoolYear)
+        .scalar_subquery()
+    )
+    return session.execute(
+        select(func.max(per_year)).where(SchoolYear.district_id == district_id)  # type: ignore[arg-type]
+    ).scalar()
+
+
+def district_stamp(*, session: Session, district_id: int) -> tuple[Any, ...]:
+    """Changes whenever one of the district's observations is written (every accepted write
+    logs a sync_change row, deletions included, and bumps the observation's updated_at) or
+    the district's teachers move, join a cohort or leave, or its schools, school years or the
+    rubrics change; not with coaching writes, which coaches make all day and which change no
+    score, nor with any write in another district.
+
+    Cheap on every request: the observation part is an index lookup per school and per
+    school year, not a scan of the district's observations."""
+    obs = (
+        latest_change(session=session, district_id=district_id, entity="observation"),
+        latest_observation_update(session=session, district_id=district_id),
+    )
     roster = session.execute(
         select(
             func.count(T.c.id),

@@ -143,6 +143,12 @@ def school_summary(
     )
 
 
+# Up to this many schools, the district page holds each school's numbers too, folded; beyond
+# it (a large district, a state) each school's name leads to the school's own page instead: a
+# page of 500 schools' numbers is megabytes to send and to scroll (bench/summary.py --scale 10).
+SCHOOL_FOLDS_MAX = 60
+
+
 @router.get("/district/summary")
 def district_summary(
     request: Request, session: SessionDep, scope: DistrictAdminScopeDep
@@ -155,8 +161,11 @@ def district_summary(
     return render(
         request,
         "growth/district_summary.html",
-        {"schools": schools, "page": page, "today": date.today()},
-    )
+        {
+            "schools": schools, "page": page, "today": date.today(),
+            "folds": len(schools) <= SCHOOL_FOLDS_MAX,
+        },
+    )  # fmt: skip
 
 
 def _exports_page(

@@ -345,9 +345,11 @@ def _high_level_rows(
     for year_id in dict.fromkeys(year_ids):
         lessons: list[float] = []
         who: set[int] = set()
-        for teacher, level, n in rows.levels_by_cell.get((rubric_id, info.id, year_id), ()):
-            if teacher in teachers:
-                lessons.extend([float(level)] * n)
+        cell = rows.levels_by_cell.get((rubric_id, info.id, year_id), {})
+        for teacher in teachers if len(teachers) < len(cell) else cell:
+            if teacher in teachers and teacher in cell:
+                for level, n in cell[teacher]:
+                    lessons.extend([float(level)] * n)
                 who.add(teacher)
         if not who:
             continue

@@ -2,7 +2,7 @@
 
 from sqlalchemy import Engine
 
-from server.growth import worker
+from server.growth import replica, worker
 from server.growth.access import (
     growth_access,
     growth_shared_at,
@@ -73,9 +73,11 @@ from server.growth.teacher_page import (
 )
 
 
-def start_worker(engine: Engine) -> None:
+def start_worker(engine: Engine, replica_url: str | None = None) -> None:
     """Start this process's background worker (the app's lifespan) and queue every district's
-    summary, so the summary pages are warm from the start."""
+    summary, so the summary pages are warm from the start. With `replica_url` the worker reads
+    whole districts from that read replica of `engine`'s database (replica.py)."""
+    replica.use_replica(engine, replica_url)
     worker.watch(watch_summaries)
     worker.start()
     queue_every_summary(engine)

@@ -6,6 +6,7 @@ import logging
 import threading
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Sequence
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import date, datetime
 from time import perf_counter
@@ -17,7 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col
 
 from server.db import utcnow
-from server.growth import offload, worker
+from server.growth import offload, replica, worker
 from server.growth.aggregate import aggregate_scores, school_years
 from server.growth.dosage import (
     DosageMonth,
@@ -153,9 +154,10 @@ def _summary_key(session: Session, district_id: int) -> tuple[_SummaryKey, Engin
 # --- Coaching dosage: check-ins change all day, scores do not ----------------------------------
 #
 # Counted over the district's check-ins (50 ms on the bench district), kept per (database,
-# district, day) with the coaching stamp it is as of. A page counts them itself only for a day
-# none is kept for (the first page of the day); after a coaching write it shows the last
-# counts while the worker recounts (its watcher sees the new stamp within a second).
+# district, day) with the coaching stamp it is as of. A page counts them itself only when none
+# is kept for the district (the first page after a start); on a new day it shows the day
+# before's, and after a coaching write the last counts, while the worker recounts (its watcher
+# sees the new stamp within a second).
 
 _DosageKey = tuple[str, int, date]
 DOSAGE_JOB = "@dosage"  # a worker job's `what`: "@dosage YYYY-MM-DD"
@@ -181,10 +183,25 @@ def _dosage(*, session: Session, district_id: int, today: date, schools: frozens
         cached = None  # a school new since they were counted: counted again here
     if cached is not None and cached.stamp == stamp:
         return cached
+    if cached is None:
+        cached = _earlier_day(key, schools)
     if cached is not None:
         worker.queue((database, district_id, f"{DOSAGE_JOB} {today}"), engine, _recount)
         return cached
     return _count_dosage(session=session, key=key, engine=engine)
+
+
+def _earlier_day(key: _DosageKey, schools: frozenset[int]) -> _Dosage | None:
+    """The counts kept for the district's latest earlier day, if they cover `schools`: the
+    first page of a day shows them while the worker counts the day (a second at 20,000
+    teachers), as after a coaching write."""
+    with _SUMMARIES_LOCK:
+        earlier = sorted(
+            (k[2], v) for k, v in _DOSAGE.items() if k[:2] == key[:2] and k[2] < key[2]
+        )
+    if earlier and schools <= earlier[-1][1].dosage.keys():
+        return earlier[-1][1]
+    return None
 
 
 def _count_dosage(*, session: Session, key: _DosageKey, engine: Engine) -> _Dosage:
@@ -260,10 +277,12 @@ def queue_every_summary(engine: Engine) -> None:
 
 def _refresh(job: worker.Job, engine: Engine, stop: threading.Event | None) -> None:
     """The worker's job: refresh one district's summary, unless it caught up meanwhile. The
-    worker thread computes in a child process (offload.py); `worker.run_now`, here."""
+    worker thread computes in a child process (offload.py); `worker.run_now`, here. Both
+    read the district from its replica, if one is set (replica.py)."""
     database, district_id, _what = job
     key = (database, district_id)
-    with Session(engine) as session:
+    source = replica.reading_engine(engine)
+    with Session(source) as session:
         cached = _SUMMARIES.get(key)
         stamp = district_stamp(session=session, district_id=district_id)
         if cached is not None and cached.stamp == stamp:
@@ -272,7 +291,13 @@ def _refresh(job: worker.Job, engine: Engine, stop: threading.Event | None) -> N
         if stop is None:
             scopes = computed_scopes(session=session, district_id=district_id)
     if stop is not None:
-        scopes = offload.district_scopes(engine, district_id)
+        try:
+            scopes = offload.district_scopes(source, district_id)
+        except BrokenProcessPool:
+            # The child was ended: with the server (a stop signals the whole process group)
+            # or by the system (out of memory). No traceback; the next change queues again.
+            logger.warning("the summary of district %s stopped: its process ended", district_id)
+            return
     _keep(key, stamp, scopes, engine)
     logger.info("summary of district %s in %.2f s", district_id, perf_counter() - began)
 
@@ -317,6 +342,9 @@ def _compute_scopes(*, session: Session, district_id: int) -> list[ScopeSummary]
         select(T.c.id, T.c.school_id, T.c.cohort_year_id).where(T.c.district_id == district_id)
     ).all()
     teacher_school = {t.id: t.school_id for t in teachers}
+    by_school: dict[int, set[int]] = defaultdict(set)
+    for teacher_id, school_id in teacher_school.items():
+        by_school[school_id].add(teacher_id)
     years = school_years(session=session, district_id=district_id)
     known = instruments(session=session)
     rows = aggregate_scores(
@@ -333,7 +361,7 @@ def _compute_scopes(*, session: Session, district_id: int) -> list[ScopeSummary]
         scopes.append(
             scope_summary(
                 name=school.name, school_id=school.id,
-                teachers={t for t, s in teacher_school.items() if s == school.id},
+                teachers=by_school.get(school.id, set()),
                 rows=rows, years=years, known=known, cohort_of=cohort_of,
             )
         )  # fmt: skip

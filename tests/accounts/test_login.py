@@ -190,3 +190,28 @@ def test_signing_in_clears_expired_sessions_and_old_attempts(
         session.exec(select(LoginAttempt).where(LoginAttempt.email == "someone@example.org")).all()
         == []
     )
+
+
+def test_a_session_id_planted_before_sign_in_is_never_the_signed_in_one(
+    client: TestClient, session: Session, settings: Settings
+) -> None:
+    """Session fixation: an attacker's own session id (or a made-up one) set in the victim's
+    browser before sign-in is replaced at sign-in, and never carries the victim's identity."""
+    school = create_school(session, create_district(session))
+    create_user(session, settings, role=Role.coach, school=school, email="coach@example.org")
+    create_user(session, settings, role=Role.coach, school=school, email="attacker@example.org")
+    session.commit()
+    with TestClient(client.app) as attacker:
+        assert login(attacker, "attacker@example.org", PASSWORD).status_code == 303
+        planted = attacker.cookies["cadence_session"]
+    for fixed in (planted, "made-up-session-id-0123456789"):
+        client.cookies.clear()
+        client.cookies.set("cadence_session", fixed, domain="testserver.local")
+        assert login(client, "coach@example.org", PASSWORD).status_code == 303
+        issued = client.cookies.get("cadence_session", domain="testserver.local")
+        assert issued != fixed
+        assert "coach@example.org" in client.get("/account").text
+        with TestClient(client.app) as replay:
+            replay.cookies.set("cadence_session", fixed, domain="testserver.local")
+            page = replay.get("/account", follow_redirects=False)
+            assert "coach@example.org" not in page.text

@@ -5,12 +5,14 @@ import csv
 import io
 from datetime import date
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from server.accounts.models import User
 from server.audit.models import AuditEvent
 from server.config import Settings
+from server.growth import routes as growth_routes
 from server.growth import service, summaries, worker
 from tests.conftest import csrf_from, login
 from tests.factories import PASSWORD, create_check_in, create_cycle
@@ -151,6 +153,25 @@ def test_school_summary_shows_numbers_for_five_or_more_and_suppresses_fewer(
     sign_in(client, world.coach)
     assert get_summary(client, "/district/summary").status_code == 403
     assert get_summary(client, f"/schools/{world.big.id}/summary").status_code == 403
+
+
+def test_a_district_of_many_schools_links_each_school_to_its_own_page(
+    client: TestClient, session: Session, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Up to SCHOOL_FOLDS_MAX schools the district page holds each school's numbers, folded;
+    beyond it each school's row leads to the school's own page, and the page says so."""
+    world = build(session, settings)
+    sign_in(client, world.admin)
+    folded = get_summary(client, "/district/summary").text
+    assert f'href="#scope-{world.small.id}"' in folded
+    assert f'id="scope-{world.small.id}"' in folded and "on its own page" not in folded
+    monkeypatch.setattr(growth_routes, "SCHOOL_FOLDS_MAX", 1)
+    linked = get_summary(client, "/district/summary").text
+    assert f'href="/schools/{world.small.id}/summary"' in linked
+    assert f'href="/schools/{world.big.id}/summary"' in linked
+    assert f'id="scope-{world.small.id}"' not in linked and 'id="scope-overall"' in linked
+    assert "With 2 schools, each school's numbers are on its own page" in linked
+    assert get_summary(client, f"/schools/{world.small.id}/summary").status_code == 200
 
 
 def test_a_summary_computing_says_so_shows_the_last_numbers_and_reloads_itself(

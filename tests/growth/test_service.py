@@ -7,20 +7,25 @@ import threading
 import time
 import uuid
 import warnings
+from concurrent.futures.process import BrokenProcessPool
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
+from fastapi.testclient import TestClient
 from scipy import stats
 from sqlalchemy import Engine
 from sqlmodel import Session, func, select
 from statsmodels.regression.mixed_linear_model import MixedLM
 from statsmodels.stats.proportion import proportion_confint
 
+from server import migrate
 from server.accounts import service as accounts_service
+from server.accounts.models import Role
 from server.config import Settings
-from server.growth import fits, service, summaries, worker
+from server.growth import dosage, fits, offload, replica, service, summaries, worker
 from server.growth import model as growth_model
 from server.growth.stats import (
     CohortComparison,
@@ -29,6 +34,7 @@ from server.growth.stats import (
     Suppressed,
     wilcoxon_method,
 )
+from server.main import create_app
 from server.observations import operations as ops
 from server.observations import service as observations_service
 from server.observations.models import ObservationCreate
@@ -39,8 +45,11 @@ from tests.factories import (
     create_assignment,
     create_check_in,
     create_cycle,
+    create_district,
     create_school,
+    create_school_year,
     create_teacher,
+    create_user,
 )
 from tests.growth.seed import OCCASIONS, GrowthWorld, add_observation, build, world_value
 
@@ -395,6 +404,115 @@ def test_summary_stamp_changes_with_every_observation_write(
     assert lessons[0] and lessons[1] == {dim: n + 1 for dim, n in lessons[0].items()}
 
 
+def test_a_write_in_another_district_leaves_this_districts_stamps_alone(
+    session: Session, settings: Settings
+) -> None:
+    """The stamps are per district: another district's observations and check-ins (through
+    the write path, so in the change log) change its stamps and leave these as they were."""
+    world = build(session, settings)
+    here = world.district.id
+    other = create_district(session, name="Other District")
+    school = create_school(session, other)
+    year = create_school_year(session, other, 2025)
+    coach = create_user(session, settings, role=Role.coach, school=school, email="c@o.example")
+    teacher = create_teacher(session, school, name="Other Teacher")
+    create_assignment(session, coach, teacher, year)
+    assert here is not None and other.id is not None
+
+    def stamps() -> list[tuple[Any, ...]]:
+        return [
+            (
+                service.district_stamp(session=session, district_id=district),
+                dosage.dosage_stamp(session=session, district_id=district),
+            )
+            for district in (here, other.id)
+        ]
+
+    before = stamps()
+    actor = accounts_service.load_viewer(session=session, user=coach)
+    data = ObservationCreate(
+        observed_at=datetime(2025, 10, 3, 10, tzinfo=UTC), grade="4",
+        teacher_id=teacher.id, rubric_version_ids=[world.rubric.id],  # type: ignore[arg-type,list-item]
+    )  # fmt: skip
+    observations_service.apply_operation(
+        session=session,
+        actor=actor,
+        op=ops.CreateObservation(observation_id=uuid.uuid4(), data=data),
+    )
+    after_observation = stamps()
+    assert after_observation[0] == before[0]
+    assert after_observation[1][0] != before[1][0] and after_observation[1][1] != before[1][1]
+    create_check_in(session, coach, create_cycle(session, coach, teacher), on=date(2025, 10, 9))
+    after_check_in = stamps()
+    assert after_check_in[0] == before[0]
+    assert after_check_in[1][0] == after_observation[1][0]  # no score changed
+    assert after_check_in[1][1] != after_observation[1][1]  # its check-in counts did
+    # A write here changes this district's stamps, and the other's not.
+    create_check_in(
+        session, world.coach, create_cycle(session, world.coach, world.teachers[0]),
+        on=date(2025, 10, 9),
+    )  # fmt: skip
+    add_observation(
+        session, teacher=world.teachers[0], observer=world.coach, year=world.years[1],
+        rubric=world.rubric, on=date(2026, 6, 2), value=lambda _d, _i: 3,
+    )  # fmt: skip
+    session.commit()
+    last = stamps()
+    assert last[1] == after_check_in[1]
+    assert last[0][0] != before[0][0] and last[0][1] != before[0][1]
+
+
+def test_with_a_replica_the_worker_reads_the_district_from_it(
+    session: Session, settings: Settings, tmp_path: Path
+) -> None:
+    """The worker's summaries and fits read the replica, stamp included: a replica that has
+    not caught up gives its own (here: no) numbers, marked stale against the primary, and is
+    not computed again until it changes; without the replica, the primary's numbers."""
+    world = build(session, settings)
+    district_id = world.district.id
+    assert district_id is not None
+    engine = session.get_bind()
+    assert isinstance(engine, Engine)
+    replica_url = f"sqlite:///{tmp_path / 'replica.db'}"
+    migrate.upgrade(replica_url)  # a replica the district's rows have not reached yet
+    rubric_id = world.rubric.rubric_id
+
+    def page() -> service.SummaryPage:
+        return service.summary(
+            session=session, district_id=district_id, schools=[world.big, world.small],
+            overall=True, today=TODAY,
+        )  # fmt: skip
+
+    def fitted() -> list[str]:
+        outcomes = fits.cached_fits(session=session, district_id=district_id, rubric_id=rubric_id)
+        return [
+            dim for dim, fit in outcomes.fits.items() if isinstance(fit, growth_model.GrowthFit)
+        ]
+
+    replica.use_replica(engine, replica_url)
+    try:
+        assert page().status == "pending" and fitted() == []
+        assert worker.run_now(district_id=district_id) == 2  # the summary and the fits
+        lagging = page()
+        assert lagging.status == "stale" and lagging.scopes[0].n_teachers_scored == 0
+        assert (
+            fitted() == []
+            and fits.cached_fits(
+                session=session, district_id=district_id, rubric_id=rubric_id
+            ).status
+            == "stale"
+        )
+        assert worker.run_now(district_id=district_id) == 2  # queued again by the pages...
+        assert page().scopes[0] is lagging.scopes[0]  # ...and not recomputed: nothing changed
+    finally:
+        replica.use_replica(engine, None)
+    assert fitted() == []  # still the replica's: the page queues a refit
+    assert worker.run_now(district_id=district_id) == 2  # from the primary now
+    fresh = page()
+    assert fresh.status == "fresh" and fresh.scopes[0].n_teachers_scored == len(world.teachers)
+    assert fitted() != []
+
+
 def test_a_page_never_computes_the_summary_it_reads_the_last_one(
     session: Session, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -525,6 +643,37 @@ def test_check_ins_are_recounted_off_the_page_after_a_coaching_write(
     assert (november().check_ins, november().teachers_met) == (6, 6)
 
 
+def test_the_first_page_of_a_day_shows_the_day_befores_counts_while_the_worker_counts(
+    session: Session, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world = build(session, settings)
+    district_id = world.district.id
+    assert district_id is not None
+    summary_of(session, world)  # counted for TODAY
+    counted: list[date] = []
+    real = summaries._count_dosage
+
+    def counting(**kw: Any) -> Any:
+        counted.append(kw["key"][2])
+        return real(**kw)
+
+    monkeypatch.setattr(summaries, "_count_dosage", counting)
+    tomorrow = date.fromordinal(TODAY.toordinal() + 1)
+
+    def page(day: date) -> service.SummaryPage:
+        return service.summary(
+            session=session, district_id=district_id, schools=[world.big], overall=False,
+            today=day,
+        )  # fmt: skip
+
+    before = page(TODAY).dosage[world.big.id]
+    assert page(tomorrow).dosage[world.big.id] is before and counted == []
+    assert worker.run_now(district_id=district_id) == 1
+    assert counted == [tomorrow]
+    assert page(tomorrow).dosage[world.big.id] is not before  # the day's own counts
+    assert counted == [tomorrow]  # read from what the worker kept, not counted again
+
+
 def test_a_school_added_since_the_counts_gets_its_own_page_at_once(
     session: Session, settings: Settings
 ) -> None:
@@ -545,3 +694,42 @@ def test_a_school_added_since_the_counts_gets_its_own_page_at_once(
         today=TODAY,
     )  # fmt: skip
     assert again.status == "fresh" and [sc.name for sc in again.scopes] == ["New School"]
+
+
+def test_the_apps_replica_setting_is_where_its_worker_reads(
+    settings: Settings, tmp_path: Path
+) -> None:
+    replica_url = f"sqlite:///{tmp_path / 'replica.db'}"
+    app = create_app(settings.model_copy(update={"growth_replica_url": replica_url}))
+    with TestClient(app):
+        reading = replica.reading_engine(app.state.engine)
+        assert reading is not app.state.engine
+        assert reading.url.render_as_string(hide_password=False) == replica_url
+    replica.use_replica(app.state.engine, None)
+    app.state.engine.dispose()
+
+
+def test_a_summary_whose_child_process_ended_is_left_for_the_next_change(
+    session: Session, settings: Settings, monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:  # fmt: skip
+    """A stop signals the whole process group, the summary's child too: the job in flight
+    ends with a warning (no traceback, nothing kept), and the page stays as it was."""
+    world = build(session, settings)
+    assert world.district.id is not None
+    engine = session.get_bind()
+    assert isinstance(engine, Engine)
+
+    def ended(_engine: Engine, _district_id: int) -> list[Any]:
+        raise BrokenProcessPool("terminated")
+
+    monkeypatch.setattr(offload, "district_scopes", ended)
+    job = (worker.database_of(engine), world.district.id, summaries.SUMMARY_JOB)
+    with caplog.at_level("WARNING", logger=summaries.logger.name):
+        summaries._refresh(job, engine, threading.Event())
+    assert "its process ended" in caplog.text and "Traceback" not in caplog.text
+    page = service.summary(
+        session=session, district_id=world.district.id, schools=[world.big], overall=False,
+        today=TODAY,
+    )  # fmt: skip
+    assert page.status == "pending"
