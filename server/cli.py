@@ -1,4 +1,5 @@
-"""The `cadence` command line: serve, migrate, demo data, users, roster import, rubrics, growth."""
+"""The `cadence` command line: serve, migrate, demo data, users, roster import, rubrics, growth,
+rater agreement."""
 
 import json
 from pathlib import Path
@@ -19,6 +20,7 @@ from server.config import get_settings
 from server.db import make_engine
 from server.demo import load_demo_district
 from server.growth.cli import growth_app
+from server.observations.cli import agreement
 from server.roster import demo
 from server.roster import service as roster_service
 from server.roster.import_plan import ImportRejected
@@ -39,6 +41,7 @@ app.add_typer(roster_app, name="roster")
 app.add_typer(rubrics_app, name="rubrics")
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(growth_app, name="growth")
+app.command("agreement")(agreement)
 console = Console()
 err_console = Console(stderr=True)
 

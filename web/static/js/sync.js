@@ -145,7 +145,7 @@
       // Busy: someone else is sending; try again once they are done. Offline while the
       // browser says online (the network just came back, or the server is down): back off.
       if (outcome === "busy") retryIn(1000);
-      else if (outcome === "offline" || outcome === "server") retryIn(Math.min(TIMER_MS, 1000 * Math.pow(2, failures++)));
+      else if ((outcome === "offline" || outcome === "server") && navigator.onLine) retryIn(Math.min(TIMER_MS, 1000 * Math.pow(2, failures++)));
       else if (outcome === "done") failures = 0;
       return outcome;
     });
@@ -283,7 +283,9 @@
 
   function start() {
     if (channel) channel.onmessage = function () { document.dispatchEvent(new CustomEvent("cadence:changed")); render(); };
-    window.addEventListener("online", function () { boot(false); syncNow(); });
+    // Back online: tries made offline say nothing about the server, so the backoff starts
+    // again (a failed first try is retried in a second, not after the 20 s timer).
+    window.addEventListener("online", function () { failures = 0; boot(false); syncNow(); });
     window.addEventListener("offline", render);
     document.addEventListener("visibilitychange", function () {
       if (document.visibilityState === "visible") syncNow();
