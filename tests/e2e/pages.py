@@ -41,11 +41,10 @@ class CaseloadPage:
         return self.page.get_by_role("heading", level=1).inner_text()
 
     def teacher_names(self) -> list[str]:
-        return (
-            self.page.get_by_role("list", name="Teachers in my caseload")
-            .get_by_role("heading")
-            .all_inner_texts()
-        )
+        """The caseload's names once the app has drawn them from the tablet's store."""
+        names = self.page.get_by_role("list", name="Teachers in my caseload").get_by_role("heading")
+        expect(names.first).to_be_visible()
+        return names.all_inner_texts()
 
 
 def sign_out(page: Page) -> None:

@@ -177,9 +177,14 @@ def test_a_lessons_agreement_per_dimension_and_over_the_rubric(
         for cell in ([(d.id, i.id) for i in d.items] or [(d.id, "")])
     ]
     scale = sorted({v for s in rubric.scales for v in s.values})
-    value = st.one_of(st.none(), st.sampled_from(scale))
-    first = {c: data.draw(value) for c in cells if data.draw(st.booleans())}
-    second = {c: data.draw(value) for c in cells}
+
+    def value(cell: tuple[str, str]) -> int | None:  # a level of the cell's own scale
+        dimension = rubric.dimension(cell[0])
+        assert dimension is not None
+        return data.draw(st.one_of(st.none(), st.sampled_from(rubric.scale_for(dimension).values)))
+
+    first = {c: value(c) for c in cells if data.draw(st.booleans())}
+    second = {c: value(c) for c in cells}
     result = rubric_agreement(rubric, first, second)
     assert result.overall == pair_agreement(
         [first.get(c) for c in cells], [second.get(c) for c in cells], levels=scale
