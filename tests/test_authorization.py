@@ -5,6 +5,7 @@ coaching routes are also tried as a coach of another pair and a teacher of anoth
 (PAIR_ROLES): the trust wall keeps a pair's cycle from everyone outside it.
 """
 
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,9 +16,12 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 from starlette.routing import BaseRoute
 
+from server.accounts import service as accounts_service
 from server.accounts.models import Membership, Role
 from server.config import Settings
 from server.main import create_app
+from server.observations import operations as ops
+from server.observations import service as observations_service
 from server.roster import service as roster_service
 from server.security import CONTENT_SECURITY_POLICY
 from tests.conftest import csrf_from, login
@@ -103,6 +107,10 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("GET", "/observations/{observation_id}"): {COACH, TEACHER},
     ("POST", "/observations/{observation_id}/share-principal"): {TEACHER},
     ("POST", "/observations/{observation_id}/reflection"): {TEACHER},
+    # OTHER_COACH co-observes the world's observation (PAIR_ROUTES): its agreement is for the
+    # two raters and district admins; only the raters reconcile.
+    ("GET", "/observations/{observation_id}/agreement"): {COACH, ADMIN},
+    ("POST", "/observations/{observation_id}/reconcile"): {COACH},
     # The sync API: anyone signed in; each mutation is authorized on its own, and bootstrap,
     # pull, the conflicts and the quarantine are scoped to the person. Anonymous gets a JSON
     # 401 (no redirect).
@@ -156,6 +164,8 @@ PAIR_ROUTES: dict[tuple[str, str], set[str]] = {
     **{route: set() for route in MATRIX if "coaching" in route[1] or route[1] == "/admin/audit"},
     ("GET", "/my-coaching"): {OTHER_TEACHER},
     ("GET", "/teachers/{teacher_id}/growth"): set(),
+    ("GET", "/observations/{observation_id}/agreement"): {OTHER_COACH},
+    ("POST", "/observations/{observation_id}/reconcile"): {OTHER_COACH},
 }
 API_HEADERS = {"X-Cadence-Sync": "1", "Origin": "http://testserver"}
 
@@ -246,6 +256,15 @@ def build_world(session: Session, settings: Settings, prefix: str = "") -> World
     rubric = create_rubric_version(session)
     observation = create_observation(
         session, users[COACH], observed, [rubric], shared_with_teacher=True
+    )
+    observations_service.apply_operation(
+        session=session,
+        actor=accounts_service.load_viewer(session=session, user=users[COACH]),
+        op=ops.InviteCoObserver(
+            observation_id=observation.id,
+            co_observation_id=uuid.uuid4(),
+            observer_id=users[OTHER_COACH].id,  # type: ignore[arg-type]
+        ),
     )
     # The pair's cycle (COACH and TEACHER), and another pair's (OTHER_COACH, OTHER_TEACHER).
     cycle = create_cycle(session, users[COACH], observed, start=year.start_date)

@@ -20,6 +20,7 @@ from server.observations.models import (
     ObservationRevision,
     ObservationRubric,
     ObservationStatus,
+    Reconciliation,
     Score,
 )
 from server.roster import demo
@@ -213,9 +214,30 @@ def test_demo_if_empty_leaves_a_real_district_alone(cli_env: None, session: Sess
     assert not demo.demo_exists(session=session)
 
 
+def _check_demo_co_observations(session: Session) -> None:
+    """One co-observed lesson per coach: most reconciled, with realistic disagreement."""
+    seconds = session.exec(select(Observation).where(col(Observation.pair_of).is_not(None))).all()
+    assert len(seconds) == len(demo.COACHES)
+    assert len({s.observer_id for s in seconds}) == len(demo.COACHES)  # each coach is asked once
+    assert [s.status for s in seconds].count(ObservationStatus.draft) == 1  # one still scoring
+    kept = session.exec(select(Reconciliation)).all()
+    assert len(kept) == len(demo.COACHES) - 2  # one not finalized, one pair yet to meet
+    exact = []
+    for row in kept:
+        first = dict(((rv, d, i), v) for rv, d, i, v in row.first_scores)
+        second = dict(((rv, d, i), v) for rv, d, i, v in row.second_scores)
+        exact += [first[k] == second[k] for k in first]
+    assert 0.4 < sum(exact) / len(exact) < 0.9  # they disagree, and not on everything
+
+
 def _check_demo_observations(session: Session) -> None:
     """Start- and end-of-year observations on both instruments, growth with spread, some shared."""
-    observations = session.exec(select(Observation)).all()
+    _check_demo_co_observations(session)
+    # The co-observed lessons are this year's extra ones (a second observer may be scoring).
+    paired = {o.pair_of for o in session.exec(select(Observation)) if o.pair_of is not None}
+    observations = [
+        o for o in session.exec(select(Observation)) if o.pair_of is None and o.id not in paired
+    ]
     teachers = session.exec(select(Teacher)).all()
     assert {o.teacher_id for o in observations} == {t.id for t in teachers}
     assert all(o.status == ObservationStatus.final for o in observations)
@@ -265,7 +287,9 @@ def _check_demo_times(session: Session, loaded_at: datetime) -> None:
     observations = session.exec(select(Observation)).all()
     assert observations
     for obs in observations:
-        assert obs.finalized_at is not None
+        if obs.finalized_at is None:  # the demo's one second observer still scoring
+            assert obs.pair_of is not None and obs.status == ObservationStatus.draft
+            continue
         after = obs.finalized_at - obs.observed_at
         assert timedelta(hours=1) <= after <= timedelta(hours=2), (obs.id, after)
         assert obs.created_at < obs.observed_at < obs.finalized_at

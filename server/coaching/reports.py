@@ -88,7 +88,9 @@ def principal_dosage(
         (teacher_id, at.astimezone(UTC).strftime("%Y-%m"))
         for teacher_id, at in session.exec(
             select(Observation.teacher_id, Observation.observed_at).where(
-                col(Observation.teacher_id).in_(ids), col(Observation.observed_at) >= since
+                col(Observation.teacher_id).in_(ids),
+                col(Observation.observed_at) >= since,
+                col(Observation.pair_of).is_(None),  # a co-observed lesson is one visit
             )
         )
     )

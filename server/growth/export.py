@@ -91,7 +91,12 @@ def export_scores(
             .join(School.__table__, School.__table__.c.id == T.c.school_id)  # type: ignore[attr-defined]
             .outerjoin(SchoolYear.__table__, SchoolYear.__table__.c.id == T.c.cohort_year_id)  # type: ignore[attr-defined]
         )
-        .where(T.c.district_id == district_id, O.c.status == "final", S.c.value.is_not(None))
+        .where(
+            T.c.district_id == district_id,
+            O.c.status == "final",
+            O.c.pair_of.is_(None),  # a co-observed lesson once, with its consensus
+            S.c.value.is_not(None),
+        )
         .order_by(O.c.observed_at, O.c.id, RV.c.rubric_id, S.c.dimension_id, S.c.item_id)
     )  # fmt: skip
     rows = session.execute(query).all()

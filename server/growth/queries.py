@@ -91,7 +91,9 @@ def instruments(*, session: Session) -> dict[str, Instrument]:
 # --- Shared query pieces -----------------------------------------------------------------------
 #
 # A dimension's score in an observation is the mean of its scored items (a dimension without
-# items has one). Only finalized observations count. The teacher's page and the growth model use
+# items has one). Only finalized observations count, a co-observed lesson once: with its
+# first observation, which holds the raters' consensus once they reconcile (a second
+# observer's scoring never counts; observations/co_observation.py). The teacher's page and the growth model use
 # the observations shared with the teacher (what the teacher has seen); the summaries and the
 # export use every finalized observation, aggregated or pseudonymous.
 
@@ -119,7 +121,7 @@ def dimension_scores(*where: ColumnElement[bool], per_lesson: bool = True) -> sa
             .join(RV, RV.c.id == S.c.rubric_version_id)
             .join(T, T.c.id == O.c.teacher_id)
         )
-        .where(O.c.status == "final", S.c.value.is_not(None), *where)
+        .where(O.c.status == "final", O.c.pair_of.is_(None), S.c.value.is_not(None), *where)
         .group_by(O.c.id, RV.c.id, S.c.dimension_id)
     )
 

@@ -88,7 +88,7 @@ class Latent:
     growth: float
 
 
-def _lesson_time(day: date, rng: random.Random) -> datetime:
+def lesson_time(day: date, rng: random.Random) -> datetime:
     # Weekday mornings; stored in UTC.
     while day.weekday() >= 5:
         day += timedelta(days=1)
@@ -163,7 +163,7 @@ def load_demo_observations(*, session: Session, district_id: int, today: date | 
     created = 0
     for assignment, teacher, year, school in rows:
         assert teacher.id is not None
-        coach = viewers.get(assignment.coach_id) or _viewer(session, assignment.coach_id)
+        coach = viewers.get(assignment.coach_id) or viewer_of(session, assignment.coach_id)
         viewers[assignment.coach_id] = coach
         first_year.setdefault(teacher.id, year.start_date)
         for rv in versions:
@@ -176,7 +176,7 @@ def load_demo_observations(*, session: Session, district_id: int, today: date | 
         for day in _lesson_days(year, today):
             if not assignment.start_date <= day <= (assignment.end_date or year.end_date):
                 continue  # another coach's part of the year
-            observed_at = _lesson_time(day, rng)
+            observed_at = lesson_time(day, rng)
             years_in = (observed_at.date() - first_year[teacher.id]).days / 365.25
             created += _observe(
                 session=session, coach=coach, teacher=teacher, school=school,
@@ -187,7 +187,7 @@ def load_demo_observations(*, session: Session, district_id: int, today: date | 
     return created
 
 
-def _viewer(session: Session, user_id: int) -> Viewer:
+def viewer_of(session: Session, user_id: int) -> Viewer:
     user = session.get(User, user_id)
     assert user is not None
     return accounts_service.load_viewer(session=session, user=user)
@@ -252,23 +252,23 @@ def _observe(
             at = when.last
         else:  # scored in the lesson's last twenty minutes, one after the other
             at = when.lesson_minute(35 + 20 * (n - 4) / scoring)
-        _apply(session, coach, op, at)
+        apply_at(session, coach, op, at)
     finalize = Finalize(observation_id=obs_id)
-    _apply(session, coach, finalize, when.lesson_minute(when.rng.randint(60, 120)))
+    apply_at(session, coach, finalize, when.lesson_minute(when.rng.randint(60, 120)))
     if shared:
         to_teacher = Share(observation_id=obs_id, audience="teacher")
-        _apply(session, coach, to_teacher, when.hours_later(2, 48))
+        apply_at(session, coach, to_teacher, when.hours_later(2, 48))
     if shared and teacher.user_id is not None:
-        teacher_viewer = _viewer(session, teacher.user_id)
+        teacher_viewer = viewer_of(session, teacher.user_id)
         if rng.random() < 0.5:
             reflect = AddReflection(observation_id=obs_id, text=rng.choice(REFLECTIONS))
-            _apply(session, teacher_viewer, reflect, when.hours_later(6, 72))
+            apply_at(session, teacher_viewer, reflect, when.hours_later(6, 72))
         if rng.random() < 0.3:
             to_principal = Share(observation_id=obs_id, audience="principal")
-            _apply(session, teacher_viewer, to_principal, when.hours_later(12, 96))
+            apply_at(session, teacher_viewer, to_principal, when.hours_later(12, 96))
     return 1
 
 
-def _apply(session: Session, actor: Viewer, op: Operation, at: datetime) -> None:
+def apply_at(session: Session, actor: Viewer, op: Operation, at: datetime) -> None:
     with clock_at(at):
         observations_service.apply_operation(session=session, actor=actor, op=op, commit=False)

@@ -64,6 +64,9 @@ class Observation(LessonContextBase, table=True):
     # The lesson timer: accumulated seconds, plus the start of the current run when running.
     timer_started_at: datetime | None = None
     timer_elapsed_seconds: int = 0
+    # A second observer's own scoring of the lesson observed in `pair_of` (co_observation.py):
+    # theirs alone until both have finalized, never counted for growth, never shared.
+    pair_of: uuid.UUID | None = Field(default=None, foreign_key="observation.id", index=True)
     version: int = Field(default=0, description="Incremented by every accepted write")
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
@@ -234,3 +237,17 @@ class ObservationRevision(SQLModel, table=True):
     field: str = Field(max_length=200)
     old: Any = Field(default=None, sa_type=sa.JSON, nullable=True)
     new: Any = Field(default=None, sa_type=sa.JSON, nullable=True)
+
+
+class Reconciliation(SQLModel, table=True):
+    """Two raters' consensus on a co-observed lesson: the first observation's scores became
+    the consensus; both raters' scores as they finalized them are kept here."""
+
+    observation_id: uuid.UUID = Field(foreign_key="observation.id", primary_key=True)
+    second_observation_id: uuid.UUID = Field(foreign_key="observation.id")
+    # [[rubric_version_id, dimension_id, item_id, value or null], ...] (null: not observed)
+    first_scores: list[list[Any]] = Field(sa_type=sa.JSON)
+    second_scores: list[list[Any]] = Field(sa_type=sa.JSON)
+    changed_cells: int = 0
+    recorded_by: int = Field(foreign_key="user.id")
+    recorded_at: datetime = Field(default_factory=utcnow)

@@ -119,6 +119,30 @@ class AddReflection(Op):
         return value.strip() if isinstance(value, str) else value
 
 
+class InviteCoObserver(Op):
+    """The coach invites a second observer, who scores the same lesson blind on their own
+    observation (`co_observation_id`, the coach's tablet makes it up like any new id)."""
+
+    kind: Literal["invite_co_observer"] = "invite_co_observer"
+    co_observation_id: uuid.UUID
+    observer_id: RowId
+
+
+class ConsensusScore(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    rubric_version_id: RowId
+    dimension_id: str = Field(max_length=80)
+    item_id: str = Field(default="", max_length=80)
+    value: int | None = None  # None: not observed
+
+
+class Reconcile(Op):
+    """The two raters' consensus where they differ, recorded on the first observation."""
+
+    kind: Literal["reconcile"] = "reconcile"
+    scores: list[ConsensusScore] = Field(default_factory=list, max_length=400)
+
+
 Operation = Annotated[
     CreateObservation
     | UpdateContext
@@ -129,7 +153,9 @@ Operation = Annotated[
     | SetTimer
     | Finalize
     | Share
-    | AddReflection,
+    | AddReflection
+    | InviteCoObserver
+    | Reconcile,
     Field(discriminator="kind"),
 ]
 
@@ -144,6 +170,8 @@ class OperationResult:
     fields: list[str] = field(default_factory=list)
     at: datetime | None = None
     version: int = field(init=False)
+    # Other observations the write made or changed (an invited observer's), for the change log.
+    also: list[Observation] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.version = self.observation.version

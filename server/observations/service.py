@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 
 from server.accounts.models import Role, User
 from server.accounts.service import Viewer
-from server.observations import scoring, writes
+from server.observations import co_observation, scoring, writes
 from server.observations.lookups import Lookups
 from server.observations.models import (
     Evidence,
@@ -32,10 +32,13 @@ from server.observations.operations import (
     AddReflection,
     CreateObservation,
     Finalize,
+    InviteCoObserver,
     NotFound,
     Operation,
+    OperationError,
     OperationResult,
     PermissionDenied,
+    Reconcile,
     SetEvidence,
     SetScore,
     SetTally,
@@ -117,6 +120,12 @@ def _authorize(*, session: Session, actor: Viewer, op: Operation, obs: Observati
     if teacher_op:
         if not can_reflect(session=session, viewer=actor, observation=obs):
             raise PermissionDenied("Only the observed teacher can do this, once it is shared.")
+    elif isinstance(op, Reconcile):
+        pair = co_observation.pair_of(session=session, observation=obs)
+        if pair is None or obs.pair_of is not None:
+            raise OperationError("observation_id", "reconcile the first observer's observation")
+        if not co_observation.is_rater(viewer=actor, pair=pair):
+            raise PermissionDenied("Only the lesson's two raters can reconcile it.")
     elif not can_edit(viewer=actor, observation=obs):
         raise PermissionDenied("Only the coach who wrote this observation can change it.")
 
@@ -202,7 +211,19 @@ def _apply(*, session: Session, actor: Viewer, op: Operation, lookups: Lookups) 
     rubrics = _rubrics(session, op.observation_id, lookups) if isinstance(op, _ROW_WRITES) else []
     obs = _lock(session, op.observation_id, lookups)
     _authorize(session=session, actor=actor, op=op, obs=obs)
+    if isinstance(op, SetScore | Share) and (why := _refusal(session=session, op=op, obs=obs)):
+        raise OperationError("scores" if isinstance(op, SetScore) else "status", why)
     match op:
+        case InviteCoObserver():
+            return co_observation.invite(session, actor, op, obs, lookups)
+        case Reconcile():
+            pair = co_observation.pair_of(session=session, observation=obs)
+            assert pair is not None
+            return co_observation.reconcile(
+                session, actor, op, pair,
+                load_sheet(session=session, observation=pair.first),
+                load_sheet(session=session, observation=pair.second),
+            )  # fmt: skip
         case UpdateContext():
             return writes.update_context(session, actor, op, obs)
         case SetTimer():
@@ -225,6 +246,15 @@ def _apply(*, session: Session, actor: Viewer, op: Operation, lookups: Lookups) 
         case SetTally():
             return writes.set_tally(session, actor, op, obs, rubrics)
     raise AssertionError(f"unhandled operation {op.kind}")
+
+
+def _refusal(*, session: Session, op: SetScore | Share, obs: Observation) -> str | None:
+    """Why a co-observed lesson refuses this score or share now (co_observation.py)."""
+    if isinstance(op, SetScore):
+        return co_observation.scores_locked(session=session, observation=obs)
+    if op.audience == "teacher":
+        return co_observation.share_refusal(session=session, observation=obs)
+    return None
 
 
 def apply_operation(
@@ -256,6 +286,8 @@ def apply_operation(
             obs = result.observation
             school_id = _school_of(session, obs.teacher_id, lookups)
             record_change(session, obs, school_id=school_id, log=log)
+            for other in result.also:
+                record_change(session, other, school_id=school_id, log=log)
         if commit:
             session.commit()
         return result

@@ -15,6 +15,7 @@ from server.accounts.service import Viewer
 from server.coaching.focus import focus_options
 from server.coaching.models import CheckInKind, CoachingCycle, CommitmentOwner
 from server.db import utcnow
+from server.observations import co_observation
 from server.observations.models import Observation, ObservationRubric
 from server.observations.views import GRADES
 from server.roster import service as roster_service
@@ -79,6 +80,7 @@ class BootstrapOut(BaseModel):
     check_in_kinds: list[CheckInKindOut]
     focus_options: list[FocusOptionOut]  # the NCTM practices first
     commitment_owners: list[str]
+    co_observers: list[BootstrapUser]  # whom a coach may invite to co-observe a lesson
 
 
 def caseload(*, session: Session, actor: Viewer, on: date) -> list[CaseloadTeacher]:
@@ -100,6 +102,20 @@ def caseload(*, session: Session, actor: Viewer, on: date) -> list[CaseloadTeach
             )
         )
     return out
+
+
+def co_observers(*, session: Session, actor: Viewer) -> list[BootstrapUser]:
+    """The other coaches of a coach's districts: whom they may invite to co-observe."""
+    if not actor.has_role(Role.coach):
+        return []
+    seen: dict[int, BootstrapUser] = {}
+    for district_id in sorted(actor.district_ids(Role.coach)):
+        for user in co_observation.invitable(
+            session=session, district_id=district_id, exclude=actor.id
+        ):
+            assert user.id is not None
+            seen.setdefault(user.id, BootstrapUser(id=user.id, name=user.name))
+    return sorted(seen.values(), key=lambda u: u.name)
 
 
 def known_teachers(*, session: Session, actor: Viewer, exclude: set[int]) -> list[KnownTeacher]:
@@ -190,4 +206,5 @@ def bootstrap(*, session: Session, actor: Viewer, today: date | None = None) -> 
             for o in focus_options(session=session)
         ],
         commitment_owners=[o.value for o in CommitmentOwner],
+        co_observers=co_observers(session=session, actor=actor),
     )

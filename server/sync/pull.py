@@ -9,12 +9,12 @@ from pydantic import BaseModel
 from sqlalchemy import ColumnElement
 from sqlmodel import Session, col, or_, select
 
-from server.accounts.models import Role
+from server.accounts.models import Role, User
 from server.accounts.service import Viewer
 from server.audit import service as audit_service
 from server.coaching import pull as coaching_pull
+from server.observations import co_observation, wording
 from server.observations import service as observations_service
-from server.observations import wording
 from server.observations.merge import jsonable
 from server.observations.models import Observation
 from server.observations.scoring import Sheet
@@ -249,6 +249,9 @@ def observation_data(*, session: Session, actor: Viewer, obs: Observation) -> di
         else [],
     }
     if author:
+        teacher_row = observations_service.get_teacher_of(session=session, observation=obs)
+        data["teacher_name"] = teacher_row.name  # a co-observer's teacher is not in their caseload
+        data["pair"] = pair_data(session=session, obs=obs)
         # What changed after finalizing, for the coach's review (newest first).
         data["revisions"] = (
             [
@@ -275,3 +278,19 @@ def observation_data(*, session: Session, actor: Viewer, obs: Observation) -> di
         ]
     out: dict[str, Any] = jsonable(data)
     return out
+
+
+def pair_data(*, session: Session, obs: Observation) -> dict[str, Any] | None:
+    """A co-observed lesson as one of its raters may see it on their tablet: who the other
+    rater is and whether the lesson is reconciled, never the other's scores or status."""
+    pair = co_observation.pair_of(session=session, observation=obs)
+    if pair is None:
+        return None
+    other = pair.second if obs.id == pair.first.id else pair.first
+    other_user = session.get(User, other.observer_id)
+    return {
+        "role": "first" if obs.id == pair.first.id else "second",
+        "first_id": pair.first.id,
+        "with_name": other_user.name if other_user else "",
+        "reconciled": pair.reconciliation is not None,
+    }

@@ -63,6 +63,20 @@ def serious_axe_violations(page: Page) -> list[dict[str, object]]:
     ]
 
 
+SCREENSHOTS = ROOT / "test-results" / "screenshots"
+
+
+def check_screen(page: Page, name: str) -> None:
+    """One h1, no sideways scroll, 44 px tap targets, no serious axe-core violation; then a
+    full-page screenshot (test-results/screenshots/NAME.png) to look at."""
+    assert page.get_by_role("heading", level=1).count() == 1, name
+    assert horizontal_overflow(page) == 0, name
+    assert small_tap_targets(page) == [], name
+    assert serious_axe_violations(page) == [], name
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
 def horizontal_overflow(page: Page) -> int:
     """How many CSS px the page is wider than the viewport (0 = no sideways scrolling)."""
     return int(page.evaluate("document.documentElement.scrollWidth - window.innerWidth"))
@@ -269,6 +283,20 @@ class ObservationScreen:
     def share(self, teacher: str) -> None:
         self.page.locator("#finish").get_by_role("button", name=f"Share with {teacher}").click()
         self.page.locator("#finish").get_by_text("Shared ").first.wait_for()
+
+    def invite(self, coach: str) -> None:
+        """Invite a second observer to score this lesson blind on their own tablet."""
+        pair = self.page.locator("#pair")
+        pair.get_by_label("Coach").select_option(label=coach)
+        pair.get_by_role("button", name="Invite").click()
+        expect(self.page.locator("#pair-h")).to_have_text(f"Second observer: {coach}")
+
+    def pair_heading(self) -> str:
+        return self.page.locator("#pair-h").inner_text()
+
+    def open_agreement(self, other: str) -> None:
+        self.page.get_by_role("link", name=f"Agreement with {other}").click()
+        self.page.get_by_role("heading", name="Two observers, one lesson").wait_for()
 
     def status_badge(self) -> str:
         return self.page.locator("h1 + .lede .badge").inner_text()

@@ -5,8 +5,6 @@ finalize naming what is missing, finalize, share, and a change after finalizing 
 revision. In portrait and landscape; every screen passes axe-core, has 44 px tap targets and
 never scrolls sideways. Without JavaScript the coach gets a page that says so."""
 
-from pathlib import Path
-
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -16,13 +14,10 @@ from tests.e2e.pages import (
     CoachApp,
     LoginPage,
     ObservationScreen,
-    horizontal_overflow,
-    serious_axe_violations,
-    small_tap_targets,
+    check_screen,
 )
 
 COACH = f"maria.lopez@{demo.DEMO_DOMAIN}"
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-results" / "screenshots"
 # The shipped rubrics (rubrics/*.yaml), registered when the app starts.
 NCTM = "NCTM Mathematics Teaching Practices"
 IQA = "Instructional Quality Assessment (IQA), mathematics lesson observation"
@@ -31,12 +26,7 @@ POSED, ENACTED = "Task as posed", "Task as enacted"
 
 
 def _check(page: Page, name: str) -> None:
-    assert page.get_by_role("heading", level=1).count() == 1, name
-    assert horizontal_overflow(page) == 0, name
-    assert small_tap_targets(page) == [], name
-    assert serious_axe_violations(page) == [], name
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"observe-{name}.png"), full_page=True)
+    check_screen(page, f"observe-{name}")
 
 
 def _signed_in(page: Page) -> CoachApp:

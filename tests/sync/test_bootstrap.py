@@ -52,9 +52,11 @@ def test_a_coach_gets_their_caseload_the_rubrics_and_the_grades(
     body = get_bootstrap(client)
     assert set(body) == {
         "user", "home", "server_time", "caseload", "known_teachers", "rubrics", "grades",
-        "check_in_kinds", "focus_options", "commitment_owners",
+        "check_in_kinds", "focus_options", "commitment_owners", "co_observers",
     }  # fmt: skip
     assert body["user"] == {"id": school.coach.id, "name": school.coach.name}
+    # Whom the coach may invite to co-observe: the district's other coaches, not themself.
+    assert body["co_observers"] == [{"id": school.other_coach.id, "name": school.other_coach.name}]
     assert body["home"] == "/week"
     assert body["known_teachers"] == []  # no past observation or cycle outside the caseload
     assert body["server_time"].endswith("+00:00")

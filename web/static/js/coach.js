@@ -73,9 +73,13 @@
     return (app.boot && app.boot.caseload || []).find(function (t) { return t.teacher_id === id; }) || null;
   }
 
+  // The caseload's name, a past teacher's, or the one a co-observed lesson carries (a second
+  // observer need not coach the teacher).
   function teacherName(id) {
-    var t = teacher(id);
-    return t ? t.name : "Teacher #" + id;
+    var t = teacher(id) || (app.boot && app.boot.known_teachers || []).find(function (k) { return k.teacher_id === id; });
+    if (t) return t.name;
+    var obs = (app.data && app.data.observation || []).find(function (o) { return o.teacher_id === id && o.teacher_name; });
+    return obs ? obs.teacher_name : "Teacher #" + id;
   }
 
   function rubricOf(rv) {

@@ -186,6 +186,10 @@
       case "share":
         if (p.audience === "teacher") s.shared_with_teacher_at = s.shared_with_teacher_at || row.created_at;
         break;
+      case "invite_co_observer":
+        // The server names the second observer on the next pull; until then the screen does.
+        s.pair = s.pair || { role: "first", first_id: row.id, observer_id: p.observer_id, with_name: "", reconciled: false };
+        break;
       // Coaching entities (cycle, check_in, commitment): a create gives the whole record, an
       // update the fields it changes.
       case "create_cycle":
@@ -294,8 +298,13 @@
             created_at: new Date().toISOString(), sent_at: null,
           };
           if (field !== null) {
+            // Not across a write that depends on it: a score changed after "finalize" (both
+            // unsent, offline) keeps its first value ahead of the finalize, which needs it.
+            var barrier = function (r) {
+              return outbox.some(function (o) { return o.id === item.id && o.field === null && o.mutation_id > r.mutation_id; });
+            };
             outbox = outbox.filter(function (r) {
-              var superseded = r.id === item.id && r.field === field && !r.sent_at;
+              var superseded = r.id === item.id && r.field === field && !r.sent_at && !barrier(r);
               if (superseded) s.outbox.delete(r.mutation_id);
               return !superseded;
             });

@@ -117,6 +117,9 @@
   function syncNow() {
     var user = userId();
     if (user === null) return render().then(function () { return "nobody"; });
+    // The browser knows it has no network: no request leaves the tablet (a try would only fail,
+    // and the online event starts the next one).
+    if (!navigator.onLine) return render().then(function () { return "offline"; });
     return withLock(function () {
       return store.deviceId()
         .then(function (device) { return pushAll(user, device); })

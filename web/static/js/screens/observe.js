@@ -132,6 +132,49 @@
     return share;
   }
 
+  // A co-observed lesson: the second's scoring is never shared, the first's once reconciled.
+  function shareWaits(view) {
+    return !!view.pair && (view.pair.role === "second" || !view.pair.reconciled);
+  }
+
+  // Who else scores this lesson, blind: the invitation (first observer, before scoring is
+  // compared) or the pair, with the agreement page (online: it needs both raters' levels).
+  function pairSection(id, view) {
+    var boot = coach.app.boot || {};
+    var choices = boot.co_observers || [];
+    var box = h("section", { class: "card pair", id: "pair", "aria-labelledby": "pair-h" });
+    var pair = view.pair;
+    if (pair) {
+      var other = pair.with_name || (choices.find(function (c) { return c.id === pair.observer_id; }) || {}).name || "the other observer";
+      var invited = waitingFor(id).some(function (r) { return r.payload.op === "invite_co_observer"; });
+      box.append(h("h2", { id: "pair-h", text: pair.role === "second" ? "You are the second observer" : "Second observer: " + other }),
+        h("p", { text: pair.role === "second"
+          ? other + " observes this lesson too. Score it on your own: neither of you sees the other's levels until both of you have finalized."
+          : other + " scores this lesson on their own tablet. Neither of you sees the other's levels until both of you have finalized." }),
+        h("p", { class: "meta", text: invited ? "Invited on this tablet: " + other + " gets the lesson once this tablet is next online."
+          : pair.reconciled ? "Reconciled: the first observation's levels are your consensus."
+          : "Once both of you have finalized, your levels no longer change: compare them and record the consensus instead." }));
+      if (!invited) box.appendChild(h("p", {}, [h("a", { class: "button secondary", href: "/observations/" + pair.first_id + "/agreement", text: "Agreement with " + other })]));
+      return box;
+    }
+    if (!choices.length || view.shared_with_teacher_at) return null;
+    var select = h("select", { id: "co-observer", name: "observer_id" }, [h("option", { value: "", text: "Choose a coach" })]
+      .concat(choices.map(function (c) { return h("option", { value: String(c.id), text: c.name }); })));
+    var button = h("button", { type: "submit", class: "button secondary", text: "Invite" });
+    var form = h("form", { action: location.pathname, method: "post", novalidate: "" }, [
+      ui.field("co-observer", "Coach", select), button,
+    ]);
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      if (!select.value) { ui.showErrors(form, { "co-observer": "Choose the coach to invite." }); return; }
+      coach.saveOne("observation", id, { op: "invite_co_observer", co_observation_id: Cadence.store.uuid(), observer_id: Number(select.value) }, form);
+    });
+    box.append(h("h2", { id: "pair-h", text: "Invite a second observer" }),
+      h("p", { text: "Another coach scores the same lesson on their own tablet, offline if need be. Neither of you sees the other's levels until both have finalized; then you see how far you agree and record a consensus, which is what counts for growth." }),
+      form);
+    return box;
+  }
+
   function sharing(id) {
     return waitingFor(id).some(function (r) { return r.payload.op === "share"; });
   }
@@ -144,7 +187,7 @@
       button.addEventListener("click", function () { finalize(id, view, document.getElementById("finish") || box); });
       return button;
     }
-    if (view.shared_with_teacher_at || sharing(id)) return null;
+    if (view.shared_with_teacher_at || sharing(id) || shareWaits(view)) return null;
     var share = shareButton(id, view, box);
     share.classList.add("bar-action");
     share.removeAttribute("aria-describedby");
@@ -170,6 +213,10 @@
         (view.shared_with_principal_at ? " " + name + " shared it with their principal on " + ui.shortDate(view.shared_with_principal_at) + "." : "") }));
     } else if (sharing(id)) {
       box.appendChild(h("p", { class: "meta", role: "status", text: "Shared on this tablet: " + name + " sees it as soon as this tablet is next online." }));
+    } else if (shareWaits(view)) {
+      box.appendChild(h("p", { text: view.pair.role === "second"
+        ? "This is your scoring as the second observer: it is compared with the first observer's, never shared. " + name + " sees the reconciled observation."
+        : "Two of you scored this lesson: reconcile your levels (on the agreement page, online) before you share it with " + name + "." }));
     } else {
       box.append(h("p", { id: "share-what", text: name + " will see the scores, evidence and notes, and can add a reflection. Nobody else sees it unless " + name + " shares it." }), shareButton(id, view, box));
     }
@@ -253,11 +300,12 @@
         conflicts: view.open_conflicts, label: fieldLabel, value: valueWords, action: location.pathname,
         choose: function (payload, form) { return coach.saveOne("observation", id, payload, form); },
       }) : null,
+      view.pair ? pairSection(id, view) : null,  // a co-observed lesson says so up front
       tools,
       contextSection(id, view),
       h("div", { class: "observe-tools" }, [scoring.timerSection(id, view), scoring.notesSection(id, view)]),
     ].concat(view.rubric_version_ids.map(function (rv) { return scoring.rubricSection(id, view, rv); }), [
-      finishSection(id, view), reflections(view), revisions(view),
+      finishSection(id, view), view.pair ? null : pairSection(id, view), reflections(view), revisions(view),
     ]);
   }
 

@@ -1,0 +1,39 @@
+"""The agreement page of a co-observed lesson (server-drawn): the figures, each rater's
+level, and the consensus the two raters record."""
+
+from dataclasses import dataclass
+
+from playwright.sync_api import Page, expect
+
+
+@dataclass
+class AgreementPage:
+    page: Page
+
+    def figure(self, name: str) -> str:
+        """A figure of the first rubric ("Exact agreement", "Within one level", ...)."""
+        row = self.page.locator(
+            ".agreement-figures div", has=self.page.locator("dt", has_text=name)
+        )
+        return row.first.locator("dd").inner_text()
+
+    def verdict(self, dimension: str) -> str:
+        row = self.page.locator("tr", has=self.page.get_by_role("rowheader", name=dimension))
+        return row.locator("td").nth(2).inner_text()
+
+    def levels(self, dimension: str) -> tuple[str, str]:
+        row = self.page.locator("tr", has=self.page.get_by_role("rowheader", name=dimension))
+        cells = row.locator("td")
+        return cells.nth(0).inner_text(), cells.nth(1).inner_text()
+
+    def choose(self, dimension: str, value: str) -> None:
+        self.page.get_by_label(f"Consensus for {dimension}").select_option(value)
+
+    def save(self) -> None:
+        self.page.get_by_role("button", name="Save the consensus").click()
+
+    def saved(self) -> None:
+        expect(self.page.get_by_role("status")).to_contain_text("Consensus saved.")
+
+    def reconciled_text(self) -> str:
+        return self.page.locator("#done-h + p").inner_text()
