@@ -111,6 +111,7 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     # two raters and district admins; only the raters reconcile.
     ("GET", "/observations/{observation_id}/agreement"): {COACH, ADMIN},
     ("POST", "/observations/{observation_id}/reconcile"): {COACH},
+    ("GET", "/district/co-observations"): {ADMIN},
     # The sync API: anyone signed in; each mutation is authorized on its own, and bootstrap,
     # pull, the conflicts and the quarantine are scoped to the person. Anonymous gets a JSON
     # 401 (no redirect).

@@ -32,6 +32,7 @@ class CellRow:
     levels: list[Level]
     not_observed_allowed: bool
     descriptors: dict[int, str]
+    evidence: tuple[str, str] = ("", "")  # each rater's evidence, on a dimension's first cell
 
     @property
     def name(self) -> str:
@@ -73,7 +74,17 @@ class RubricBlock:
     dimension_names: dict[str, str] = field(default_factory=dict)
 
 
-def _blocks(sheet: scoring.Sheet, first: Levels, second: Levels, now: Levels) -> list[RubricBlock]:
+def _evidence(sheet: scoring.Sheet | None, rv: int, dimension_id: str) -> str:
+    return "" if sheet is None else sheet.evidence_text(rv, dimension_id)
+
+
+def _blocks(
+    sheet: scoring.Sheet,
+    first: Levels,
+    second: Levels,
+    now: Levels,
+    second_sheet: scoring.Sheet | None,
+) -> list[RubricBlock]:
     blocks = []
     for rs in sheet.rubrics:
         assert rs.version.id is not None
@@ -84,12 +95,14 @@ def _blocks(sheet: scoring.Sheet, first: Levels, second: Levels, now: Levels) ->
             levels = [Level(lv.value, lv.label) for lv in scale.levels]
             descriptors = {d.value: d.descriptor for d in dim.levels}
             items = [(i.id, i.text) for i in dim.items] or [("", "")]
-            for item_id, item_text in items:
+            evidence = (_evidence(sheet, rv, dim.id), _evidence(second_sheet, rv, dim.id))
+            for n, (item_id, item_text) in enumerate(items):
                 key = (rv, dim.id, item_id)
                 rows.append(
                     CellRow(
                         key, dim.name, item_text, first.get(key), second.get(key), now.get(key),
                         levels, scale.not_observed, descriptors,
+                        evidence if n == 0 else ("", ""),
                     )
                 )  # fmt: skip
         stats = agreement.rubric_agreement(
@@ -125,6 +138,7 @@ def context(*, session: Session, viewer: Viewer, pair: Pair) -> dict[str, Any]:
     if not pair.both_final:
         return ctx
     first_sheet = observations_service.load_sheet(session=session, observation=pair.first)
+    second_sheet = observations_service.load_sheet(session=session, observation=pair.second)
     now = co_observation.levels_of(first_sheet)
     if pair.reconciliation is not None:
         first = co_observation.from_rows(pair.reconciliation.first_scores)
@@ -133,9 +147,8 @@ def context(*, session: Session, viewer: Viewer, pair: Pair) -> dict[str, Any]:
         ctx["recorded_by"] = recorder.name if recorder else ""
     else:
         first = now
-        second_sheet = observations_service.load_sheet(session=session, observation=pair.second)
         second = co_observation.levels_of(second_sheet)
-    ctx["blocks"] = _blocks(first_sheet, first, second, now)
+    ctx["blocks"] = _blocks(first_sheet, first, second, now, second_sheet)
     return ctx
 
 

@@ -13,9 +13,9 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, ValidationError
 
 from server.accounts.service import Viewer
-from server.deps import Forbidden, SessionDep, ViewerDep
+from server.deps import DistrictAdminScopeDep, Forbidden, SessionDep, ViewerDep
 from server.forms import errors_from_validation
-from server.observations import agreement_page, co_observation, service
+from server.observations import agreement_page, co_observation, district_agreement, service
 from server.observations.co_observation import Pair
 from server.observations.operations import (
     AddReflection,
@@ -182,3 +182,13 @@ def reconcile(
         fresh = _pair(session, viewer, pair.first.id)
         return _agreement(request, session, viewer, fresh, errors=errors, chosen=chosen)
     return RedirectResponse(f"/observations/{pair.first.id}/agreement?saved=1", status_code=303)
+
+
+@router.get("/district/co-observations")
+def district_co_observations(
+    request: Request, session: SessionDep, scope: DistrictAdminScopeDep
+) -> Response:
+    """The district's co-observed lessons and their raters' agreement (district admins)."""
+    summary = district_agreement.district_agreement(session=session, district_id=scope.district_id)
+    ctx = {"summary": summary, "scope": scope, "section": "co-observations"}
+    return render(request, "observations/district_agreement.html", ctx)

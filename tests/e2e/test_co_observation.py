@@ -32,6 +32,7 @@ from tests.e2e.pages import (
 FIRST = ("Maria Lopez", f"maria.lopez@{demo.DEMO_DOMAIN}")
 SECOND = ("Daniel Okafor", f"daniel.okafor@{demo.DEMO_DOMAIN}")
 ANA = "Ana Torres"
+ADMIN = f"admin@{demo.DEMO_DOMAIN}"
 DEMAND = "Cognitive demand of the task"
 POSED, ENACTED = "Task as posed", "Task as enacted"
 
@@ -78,7 +79,7 @@ def _scores(server: Server, obs_id: str) -> dict[str, int | None]:
 
 
 def test_two_tablets_co_observe_offline_then_see_their_agreement_and_reconcile(
-    tablets: tuple[BrowserContext, BrowserContext], server: Server
+    tablets: tuple[BrowserContext, BrowserContext], server: Server, browser: Browser
 ) -> None:
     first_tablet, second_tablet = tablets
     first_page = _signed_in(first_tablet, FIRST[1])
@@ -150,3 +151,16 @@ def test_two_tablets_co_observe_offline_then_see_their_agreement_and_reconcile(
     assert (
         "1 level of the first observation changed" in AgreementPage(second_page).reconciled_text()
     )
+
+    # The district admin sees the lesson among the district's co-observed lessons.
+    admin = browser.new_context(viewport=TABLET_LANDSCAPE, base_url=server.url)
+    try:
+        page = admin.new_page()
+        LoginPage(page).open().sign_in(ADMIN, demo.DEMO_PASSWORD)
+        page.goto("/district/co-observations")
+        row = page.get_by_role("row", name=f"{ANA},")
+        assert "Maria Lopez and Daniel Okafor" in row.inner_text()
+        assert "recorded" in row.inner_text()
+        _check(page, "district")
+    finally:
+        admin.close()

@@ -2,7 +2,10 @@
 have finalized, the agreement page, reconciliation, and the lesson counted once for growth."""
 
 import uuid
+import warnings
 
+import pandas
+import pingouin
 import pytest
 from fastapi.testclient import TestClient
 from sklearn.metrics import cohen_kappa_score
@@ -10,7 +13,7 @@ from sqlmodel import select
 
 from server.accounts.models import User
 from server.growth.queries import dimension_scores
-from server.observations import co_observation, service
+from server.observations import co_observation, district_agreement, service
 from server.observations import operations as ops
 from server.observations.models import Observation, ObservationRubric, Reconciliation
 from tests.conftest import csrf_from
@@ -39,11 +42,14 @@ def score(school: School, oid: uuid.UUID, levels: dict[str, int], user: object) 
         school.score(oid, dim, value, user=user)  # type: ignore[arg-type]
 
 
-def both_final(school: School) -> tuple[uuid.UUID, uuid.UUID]:
+def both_final(
+    school: School, first_levels: dict[str, int] = FIRST, second_levels: dict[str, int] = SECOND
+) -> tuple[uuid.UUID, uuid.UUID]:
+    """A co-observed lesson both raters scored (these levels) and finalized."""
     first = school.create()
     second = invite(school, first)
-    score(school, first, FIRST, school.coach)
-    score(school, second, SECOND, school.other_coach)
+    score(school, first, first_levels, school.coach)
+    score(school, second, second_levels, school.other_coach)
     school.apply(ops.Finalize(observation_id=first))
     school.apply(ops.Finalize(observation_id=second), school.other_coach)
     return first, second
@@ -166,6 +172,15 @@ def test_once_both_have_finalized_the_scores_are_locked_and_compared(
         with pytest.raises(ops.OperationError) as refused:
             school.score(oid, "participation", 1, user=user)
         assert refused.value.field == "scores"
+    for oid, user, text in (
+        (first, school.coach, "Asked why once"),
+        (second, school.other_coach, "Asked why three times"),
+    ):
+        evidence = ops.SetEvidence(
+            observation_id=oid, rubric_version_id=school.talk.id,  # type: ignore[arg-type]
+            dimension_id="press", text=text,
+        )  # fmt: skip
+        school.apply(evidence, user)
     sign_in(client, school.other_coach.email)
     page = client.get(f"/observations/{second}/agreement")  # the second's id: sent on
     assert page.status_code == 200
@@ -177,6 +192,8 @@ def test_once_both_have_finalized_the_scores_are_locked_and_compared(
     kappa = cohen_kappa_score([3, 2, 1], [3, 3, 0], weights="quadratic", labels=[0, 1, 2, 3, 4])
     assert f"{kappa:.2f}" in text
     assert "Within one level" in text and "Same level" in text
+    # Where they differ, each rater's evidence, to talk it through.
+    assert "Asked why once" in text and "Asked why three times" in text
 
 
 def test_sharing_waits_for_the_consensus_and_the_second_is_never_shared(
@@ -291,3 +308,53 @@ def test_agreement_is_for_raters_and_district_admins_never_the_principal_or_teac
         assert "Weighted kappa" not in view.text
     pulled = client.get("/api/sync/pull", params={"cursor": 0}, headers=API_HEADERS).json()
     assert str(_second) not in {c["id"] for c in pulled["changes"]}
+
+
+def test_the_district_page_pools_the_lessons_with_iccs_equal_to_pingouin(
+    client: TestClient, school: School
+) -> None:
+    pairs = [
+        (
+            {"participation": 3, "press": 2, "goal-posted": 1},
+            {"participation": 3, "press": 3, "goal-posted": 0},
+        ),
+        (
+            {"participation": 1, "press": 4, "goal-posted": 0},
+            {"participation": 2, "press": 4, "goal-posted": 0},
+        ),
+        (
+            {"participation": 4, "press": 1, "goal-posted": 1},
+            {"participation": 4, "press": 2, "goal-posted": 1},
+        ),
+    ]
+    rows = []
+    for n, (a, b) in enumerate(pairs):
+        both_final(school, a, b)
+        for dim in a:
+            rows += [(f"{n}:{dim}", "first", a[dim]), (f"{n}:{dim}", "second", b[dim])]
+    waiting = school.create()
+    invite(school, waiting)  # the second has not finalized: counted apart, not pooled
+    summary = district_agreement.district_agreement(
+        session=school.session, district_id=school.teacher.district_id
+    )
+    assert len(summary.lessons) == 3 and summary.waiting == 1
+    [total] = summary.rubrics
+    assert total.lessons == 3 and total.stats.n == 9
+    assert total.stats.exact == pytest.approx(5 / 9)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # pingouin on pandas 3: a deprecation, not ours
+        expected = pingouin.intraclass_corr(
+            data=pandas.DataFrame(rows, columns=["cell", "rater", "score"]),
+            targets="cell", raters="rater", ratings="score",
+        ).set_index("Type")  # fmt: skip
+    assert total.iccs is not None
+    icc2, icc3 = total.iccs
+    assert icc2.value == pytest.approx(expected.loc["ICC(A,1)", "ICC"], abs=1e-9)
+    assert icc3.value == pytest.approx(expected.loc["ICC(C,1)", "ICC"], abs=1e-9)
+    sign_in(client, school.admin.email)
+    page = client.get("/district/co-observations")
+    assert page.status_code == 200
+    assert f"{icc2.value:.2f}" in page.text and "56%" in page.text
+    client.post("/logout")
+    sign_in(client, school.principal.email)
+    assert client.get("/district/co-observations").status_code == 403
