@@ -9,6 +9,7 @@ Create Date: 2026-12-07 16:00:00.000000
 from collections.abc import Sequence
 
 import sqlalchemy as sa
+import sqlmodel
 from alembic import op
 
 revision: str = "e7b3c9d1a4f2"
@@ -32,7 +33,7 @@ def upgrade() -> None:
         sa.Column("second_scores", sa.JSON(), nullable=False),
         sa.Column("changed_cells", sa.Integer(), nullable=False),
         sa.Column("recorded_by", sa.Integer(), nullable=False),
-        sa.Column("recorded_at", sa.DateTime(), nullable=False),
+        sa.Column("recorded_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(
             ["observation_id"],
             ["observation.id"],
