@@ -255,6 +255,11 @@ class RubricAgreement:
     overall: PairAgreement
 
 
+def rubric_levels(rubric: Rubric) -> list[int]:
+    """Every level of the rubric's scales: the scale kappa is weighted on over a rubric."""
+    return sorted({v for s in rubric.scales for v in s.values})
+
+
 def rubric_agreement(
     rubric: Rubric, first: Mapping[Cell, Score], second: Mapping[Cell, Score]
 ) -> RubricAgreement:
@@ -263,7 +268,7 @@ def rubric_agreement(
     cells_by_dimension = {
         d.id: [(d.id, item.id) for item in d.items] or [(d.id, "")] for d in rubric.dimensions
     }
-    levels = sorted({v for s in rubric.scales for v in s.values})
+    levels = rubric_levels(rubric)
     dimensions = {}
     for dimension_id, cells in cells_by_dimension.items():
         scale = rubric.scale_for(next(d for d in rubric.dimensions if d.id == dimension_id))

@@ -74,16 +74,12 @@ class RubricBlock:
     dimension_names: dict[str, str] = field(default_factory=dict)
 
 
-def _evidence(sheet: scoring.Sheet | None, rv: int, dimension_id: str) -> str:
-    return "" if sheet is None else sheet.evidence_text(rv, dimension_id)
-
-
 def _blocks(
     sheet: scoring.Sheet,
     first: Levels,
     second: Levels,
     now: Levels,
-    second_sheet: scoring.Sheet | None,
+    second_sheet: scoring.Sheet,
 ) -> list[RubricBlock]:
     blocks = []
     for rs in sheet.rubrics:
@@ -95,7 +91,7 @@ def _blocks(
             levels = [Level(lv.value, lv.label) for lv in scale.levels]
             descriptors = {d.value: d.descriptor for d in dim.levels}
             items = [(i.id, i.text) for i in dim.items] or [("", "")]
-            evidence = (_evidence(sheet, rv, dim.id), _evidence(second_sheet, rv, dim.id))
+            evidence = (sheet.evidence_text(rv, dim.id), second_sheet.evidence_text(rv, dim.id))
             for n, (item_id, item_text) in enumerate(items):
                 key = (rv, dim.id, item_id)
                 rows.append(
@@ -140,14 +136,11 @@ def context(*, session: Session, viewer: Viewer, pair: Pair) -> dict[str, Any]:
     first_sheet = observations_service.load_sheet(session=session, observation=pair.first)
     second_sheet = observations_service.load_sheet(session=session, observation=pair.second)
     now = co_observation.levels_of(first_sheet)
+    sheets = {pair.first.id: first_sheet, pair.second.id: second_sheet}
+    first, second = co_observation.rater_levels(pair, lambda o: sheets[o.id])
     if pair.reconciliation is not None:
-        first = co_observation.from_rows(pair.reconciliation.first_scores)
-        second = co_observation.from_rows(pair.reconciliation.second_scores)
         recorder = session.get(User, pair.reconciliation.recorded_by)
         ctx["recorded_by"] = recorder.name if recorder else ""
-    else:
-        first = now
-        second = co_observation.levels_of(second_sheet)
     ctx["blocks"] = _blocks(first_sheet, first, second, now, second_sheet)
     return ctx
 

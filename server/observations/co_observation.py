@@ -12,6 +12,7 @@ exports and is never shared. docs/co-observation.md.
 """
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
@@ -196,6 +197,19 @@ def levels_of(sheet: scoring.Sheet) -> Levels:
                 value = None if score is None or score.not_observed else score.value
                 out[(rs.version.id, d.id, item)] = value
     return out
+
+
+def rater_levels(
+    pair: Pair, sheet_of: Callable[[Observation], scoring.Sheet]
+) -> tuple[Levels, Levels]:
+    """Both raters' levels as they finalized them: kept at reconciliation (the first
+    observation then holds the consensus), else read from each sheet (`sheet_of`)."""
+    if pair.reconciliation is not None:
+        return (
+            from_rows(pair.reconciliation.first_scores),
+            from_rows(pair.reconciliation.second_scores),
+        )
+    return levels_of(sheet_of(pair.first)), levels_of(sheet_of(pair.second))
 
 
 def as_rows(levels: Levels) -> list[list[object]]:

@@ -12,11 +12,12 @@ from sqlmodel import Session, col, select
 from server.accounts.models import User
 from server.observations import agreement, co_observation
 from server.observations import service as observations_service
-from server.observations.co_observation import Levels, Pair
+from server.observations.co_observation import Pair
 from server.observations.models import Observation, ObservationStatus, Reconciliation
 from server.roster.models import Teacher
 from server.rubrics import service as rubrics_service
 from server.rubrics.models import RubricVersion
+from server.rubrics.schema import Rubric
 
 # Fewer targets than this and the ICC's interval spans nearly everything: not shown.
 ICC_MIN_CELLS = 5
@@ -48,20 +49,6 @@ class DistrictAgreement:
     waiting: int = 0  # co-observed lessons a rater has not finalized yet
 
 
-def _levels(session: Session, pair: Pair) -> tuple[Levels, Levels]:
-    """Both raters' levels as they finalized them (kept at reconciliation)."""
-    if pair.reconciliation is not None:
-        return (
-            co_observation.from_rows(pair.reconciliation.first_scores),
-            co_observation.from_rows(pair.reconciliation.second_scores),
-        )
-    sheets = [
-        observations_service.load_sheet(session=session, observation=o)
-        for o in (pair.first, pair.second)
-    ]
-    return co_observation.levels_of(sheets[0]), co_observation.levels_of(sheets[1])
-
-
 def district_agreement(*, session: Session, district_id: int) -> DistrictAgreement:
     seconds = session.exec(
         select(Observation)
@@ -70,6 +57,14 @@ def district_agreement(*, session: Session, district_id: int) -> DistrictAgreeme
     ).all()
     out = DistrictAgreement()
     names: dict[int, str] = {}
+    rubrics: dict[int, Rubric] = {}
+
+    def rubric_of(rv: int) -> Rubric:
+        if rv not in rubrics:
+            version = session.get(RubricVersion, rv)
+            assert version is not None
+            rubrics[rv] = rubrics_service.rubric_of(version)
+        return rubrics[rv]
 
     def name(user_id: int) -> str:
         if user_id not in names:
@@ -87,14 +82,14 @@ def district_agreement(*, session: Session, district_id: int) -> DistrictAgreeme
         if not all(o.status == ObservationStatus.final for o in (first, second)):
             out.waiting += 1
             continue
-        a, b = _levels(session, pair)
+        a, b = co_observation.rater_levels(
+            pair, lambda o: observations_service.load_sheet(session=session, observation=o)
+        )
         teacher = observations_service.get_teacher_of(session=session, observation=first)
         for rv in sorted({key[0] for key in a}):
-            version = session.get(RubricVersion, rv)
-            assert version is not None
-            rubric = rubrics_service.rubric_of(version)
+            rubric = rubric_of(rv)
             cells = sorted(k for k in a if k[0] == rv)
-            levels = sorted({v for s in rubric.scales for v in s.values})
+            levels = agreement.rubric_levels(rubric)
             xs, ys = [a[c] for c in cells], [b[c] for c in cells]
             out.lessons.append(
                 LessonRow(
@@ -106,10 +101,8 @@ def district_agreement(*, session: Session, district_id: int) -> DistrictAgreeme
             all_x, all_y, count = pooled[rv]
             pooled[rv] = (all_x + xs, all_y + ys, count + 1)
     for rv, (xs, ys, count) in sorted(pooled.items()):
-        version = session.get(RubricVersion, rv)
-        assert version is not None
-        rubric = rubrics_service.rubric_of(version)
-        levels = sorted({v for s in rubric.scales for v in s.values})
+        rubric = rubric_of(rv)
+        levels = agreement.rubric_levels(rubric)
         both = [(x, y) for x, y in zip(xs, ys, strict=True) if x is not None and y is not None]
         table = np.array(both, dtype=float) if both else np.zeros((0, 2))
         out.rubrics.append(
