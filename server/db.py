@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import sqlalchemy as sa
 from annotated_types import Ge, Le
-from sqlalchemy import Engine, MetaData, event
+from sqlalchemy import Connection, Engine, MetaData, event, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, SQLModel, create_engine
 
@@ -92,6 +92,30 @@ def make_engine(database_url: str) -> Engine:
 def session_scope(engine: Engine) -> Iterator[Session]:
     with Session(engine, expire_on_commit=False) as session:
         yield session
+
+
+def begin_writing(session: Session) -> Connection:
+    """The session's connection, in a transaction that may write what it reads next. SQLite
+    ignores FOR UPDATE, so its write lock is taken now (BEGIN IMMEDIATE) unless this
+    transaction holds it already: else another writer could commit between the reads and
+    this transaction's first write (a lost update). PostgreSQL locks the rows read FOR
+    UPDATE, or what `advisory_lock` names."""
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        sqlite = connection.connection.driver_connection
+        if sqlite is not None and not sqlite.in_transaction:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+    return connection
+
+
+def advisory_lock(session: Session, space: int, name: str) -> None:
+    """On PostgreSQL, hold a lock on `name` within key space `space` until commit (a no-op on
+    SQLite, whose writers `begin_writing` serializes already)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            text("SELECT pg_advisory_xact_lock(:space, hashtext(:name))"),
+            {"space": space, "name": name},
+        )
 
 
 def str_enum(enum: type[StrEnum]) -> sa.Enum:

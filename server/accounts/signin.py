@@ -8,9 +8,11 @@ Three throttles, each over the last `login_window_minutes`:
   `login_max_failures`), so a stranger's guessing never locks the owner out of a correct
   sign-in from a device they already used.
 
-Each try is written (as failed) and committed *before* its password is checked, then the
-tries are counted: of N concurrent tries at most the limit see a count within it, so a race
-cannot buy extra guesses. A try refused by a throttle is marked throttled and not counted.
+Each try is written (as failed) and the tries counted in one transaction, serialized per
+account and per address (SQLite's write lock; PostgreSQL advisory locks), and committed
+*before* its password is checked: of N concurrent tries the first `limit` go through and the
+rest are refused, so a race cannot buy extra guesses. A try refused by a throttle is marked
+throttled and not counted.
 """
 
 import hashlib
@@ -23,10 +25,13 @@ from sqlmodel import Session, col, delete, func, select
 from server.accounts.models import LoginAttempt, LoginSession, User
 from server.accounts.passwords import hasher, verify_password
 from server.config import Settings
-from server.db import utcnow
+from server.db import advisory_lock, begin_writing, utcnow
 
 DEVICE_COOKIE = "cadence_device"
 DEVICE_COOKIE_DAYS = 400
+# Key spaces of the advisory locks that order concurrent tries (PostgreSQL).
+ACCOUNT_LOCKS = 0x5161
+ADDRESS_LOCKS = 0x5162
 
 
 class LoginThrottled(Exception):
@@ -81,7 +86,7 @@ def _failures(session: Session, *conditions: object, since: object) -> int:
 def _is_throttled(
     *, session: Session, settings: Settings, attempt: LoginAttempt, ip: str | None
 ) -> bool:
-    """Counts include `attempt` itself, already committed."""
+    """Counts include `attempt` itself, already written."""
     since = utcnow() - timedelta(minutes=settings.login_window_minutes)
     last_success = session.exec(
         select(func.max(LoginAttempt.at)).where(
@@ -105,6 +110,24 @@ def _is_throttled(
     return address > settings.login_max_failures_per_address
 
 
+def _record_try(
+    *, session: Session, settings: Settings, attempt: LoginAttempt, ip: str | None
+) -> bool:
+    """Write the try, count, and commit, one try at a time per account and address: whether
+    it is throttled. Account before address in every transaction, so two never wait on each
+    other."""
+    session.commit()
+    begin_writing(session)
+    advisory_lock(session, ACCOUNT_LOCKS, attempt.email)
+    if ip is not None:
+        advisory_lock(session, ADDRESS_LOCKS, ip)
+    session.add(attempt)
+    session.flush()
+    attempt.throttled = _is_throttled(session=session, settings=settings, attempt=attempt, ip=ip)
+    session.commit()
+    return attempt.throttled
+
+
 def authenticate(
     *,
     session: Session,
@@ -123,12 +146,7 @@ def authenticate(
     user = session.exec(select(User).where(User.email == email)).first()
     device = known_device(settings=settings, cookie=device_cookie_value, user=user)
     attempt = LoginAttempt(email=email, succeeded=False, ip=ip, device=device)
-    session.add(attempt)
-    session.commit()
-    if _is_throttled(session=session, settings=settings, attempt=attempt, ip=ip):
-        attempt.throttled = True
-        session.add(attempt)
-        session.commit()
+    if _record_try(session=session, settings=settings, attempt=attempt, ip=ip):
         raise LoginThrottled(settings.login_window_minutes)
     ph = hasher(settings.argon2_time_cost, settings.argon2_memory_kib)
     ok = verify_password(user.password_hash if user else None, password, ph=ph)

@@ -8,11 +8,12 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Connection, bindparam
+from sqlalchemy import bindparam
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
+from server import db
 from server.accounts.models import Role, User
 from server.accounts.service import Viewer
 from server.observations import co_observation, scoring, writes
@@ -139,20 +140,6 @@ _LOCK = (
 )
 
 
-def _begin_writing(session: Session) -> Connection:
-    """The session's connection, in a transaction that may write what it reads next. SQLite
-    ignores FOR UPDATE, so its write lock is taken now (BEGIN IMMEDIATE) unless this
-    transaction holds it already: else another writer could commit between the reads and
-    this transaction's first write (a lost update). PostgreSQL locks the rows read FOR
-    UPDATE."""
-    connection = session.connection()
-    if connection.dialect.name == "sqlite":
-        sqlite = connection.connection.driver_connection
-        if sqlite is not None and not sqlite.in_transaction:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
-    return connection
-
-
 def _lock(session: Session, observation_id: uuid.UUID, lookups: Lookups) -> Observation:
     """The observation, locked until commit and current. Every change to the row bumps its
     version (merge.Write.finish), so the session's copy at the locked version is current:
@@ -164,7 +151,7 @@ def _lock(session: Session, observation_id: uuid.UUID, lookups: Lookups) -> Obse
         locked_obs, locked_in = held
         if locked_in is transaction:
             return locked_obs
-    connection = _begin_writing(session)
+    connection = db.begin_writing(session)
     version = connection.execute(_LOCK, {"observation_id": observation_id}).scalar()
     if version is None:
         raise NotFound(f"There is no observation {observation_id}.")
