@@ -141,7 +141,7 @@ def users_create(
     settings = get_settings()
     with _session() as session:
         school_row = None
-        if role != Role.district_admin:
+        if not role.district_wide:
             if not school:
                 raise _fail(f"--school is required for the role {role.value}")
             school_row = session.exec(select(School).where(School.name == school)).first()

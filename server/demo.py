@@ -8,6 +8,7 @@ from sqlmodel import Session
 from server.coaching import demo as coaching_demo
 from server.config import Settings
 from server.observations import demo as observations_demo
+from server.observations import demo_calibration as calibration_demo
 from server.observations import demo_pairs as co_observation_demo
 from server.roster import demo as roster_demo
 from server.rubrics import service as rubrics_service
@@ -37,6 +38,9 @@ def load_demo_district(
             session=session, district_id=district.id, today=today
         )
         co_observation_demo.load_demo_co_observations(
+            session=session, district_id=district.id, today=today
+        )
+        calibration_demo.load_demo_calibration(
             session=session, district_id=district.id, today=today
         )
     if coaching:

@@ -18,6 +18,7 @@ from server.db import make_engine
 from server.deps import Forbidden, NotAuthenticated
 from server.growth import service as growth_service
 from server.growth.routes import router as growth_router
+from server.observations.calibration_routes import router as calibration_router
 from server.observations.routes import router as observations_router
 from server.pwa import service as pwa_service
 from server.pwa.routes import router as pwa_router
@@ -124,6 +125,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         roster_import_router,
         rubrics_router,
         observations_router,
+        calibration_router,
         coaching_router,
         coaching_reports_router,
         growth_router,

@@ -20,9 +20,10 @@ from server.coaching.models import (
     CycleCreate,
 )
 from server.config import Settings
+from server.observations import calibration
 from server.observations import operations as ops
 from server.observations import service as observations_service
-from server.observations.models import Observation, ObservationCreate
+from server.observations.models import CalibrationLesson, Observation, ObservationCreate
 from server.roster import service as roster_service
 from server.roster.models import (
     CoachAssignment,
@@ -275,3 +276,40 @@ def create_commitment(
     row = session.get(Commitment, cid)
     assert row is not None
     return row
+
+
+def middle_levels(rubric: RubricVersion) -> calibration.Cells:
+    """Every cell of the rubric at its scale's middle level."""
+    content = rubrics_service.rubric_of(rubric)
+    out: calibration.Cells = {}
+    for dim_id, item in calibration.every_cell(content):
+        dim = content.dimension(dim_id)
+        assert dim is not None
+        values = content.scale_for(dim).values
+        out[(dim_id, item)] = values[len(values) // 2]
+    return out
+
+
+def create_calibration_lesson(
+    session: Session,
+    specialist: User,
+    rubric: RubricVersion,
+    district: District,
+    *,
+    marked: bool = False,
+    master: calibration.Cells | None = None,
+    title: str = "Grade 4 fractions (video)",
+) -> CalibrationLesson:
+    """A calibration lesson coded by `specialist`: `master` (default: every cell at its middle
+    level) saved, and marked as the master when `marked`."""
+    viewer = _viewer_of(session, specialist)
+    assert district.id is not None and rubric.id is not None
+    lesson = calibration.create_lesson(
+        session=session, viewer=viewer, district_id=district.id,
+        data=calibration.CalibrationLessonCreate(title=title, rubric_version_id=rubric.id),
+    )  # fmt: skip
+    calibration.save_master(
+        session=session, viewer=viewer, lesson=lesson,
+        cells=middle_levels(rubric) if master is None else master, mark=marked,
+    )  # fmt: skip
+    return lesson

@@ -28,6 +28,7 @@ from tests.conftest import csrf_from, login
 from tests.factories import (
     PASSWORD,
     create_assignment,
+    create_calibration_lesson,
     create_check_in,
     create_commitment,
     create_cycle,
@@ -47,7 +48,8 @@ COACH = "coach"
 PRINCIPAL = "principal"  # principal of the school the ids belong to
 OTHER_PRINCIPAL = "other_principal"  # principal of another school in the district
 ADMIN = "district_admin"
-ROLES = [ANON, NO_ROLE, TEACHER, COACH, PRINCIPAL, OTHER_PRINCIPAL, ADMIN]
+SPECIALIST = "specialist"  # the district specialist who coded the world's calibration lesson
+ROLES = [ANON, NO_ROLE, TEACHER, COACH, PRINCIPAL, OTHER_PRINCIPAL, ADMIN, SPECIALIST]
 OTHER_COACH = "other_coach"  # coaches OTHER_TEACHER at the same school, not TEACHER
 OTHER_TEACHER = "other_teacher"  # a teacher at the same school, coached by OTHER_COACH
 PAIR_ROLES = [OTHER_COACH, OTHER_TEACHER]
@@ -112,6 +114,17 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("GET", "/observations/{observation_id}/agreement"): {COACH, ADMIN},
     ("POST", "/observations/{observation_id}/reconcile"): {COACH},
     ("GET", "/district/co-observations"): {ADMIN},
+    # Calibration is about raters: the district's coaches rate its lessons, SPECIALIST codes
+    # the world's lesson (master marked) and closes it, district admins and specialists read
+    # raters' histories, and the admins set the threshold. Never a principal or a teacher.
+    ("GET", "/calibration"): {COACH, ADMIN, SPECIALIST},
+    ("POST", "/calibration"): {SPECIALIST},
+    ("GET", "/calibration/{lesson_id}"): {COACH, ADMIN, SPECIALIST},
+    ("POST", "/calibration/{lesson_id}/master"): {SPECIALIST},
+    ("POST", "/calibration/{lesson_id}/rating"): {COACH},
+    ("POST", "/calibration/{lesson_id}/close"): {SPECIALIST},
+    ("GET", "/district/calibration"): {ADMIN, SPECIALIST},
+    ("POST", "/district/calibration/threshold"): {ADMIN},
     # The sync API: anyone signed in; each mutation is authorized on its own, and bootstrap,
     # pull, the conflicts and the quarantine are scoped to the person. Anonymous gets a JSON
     # 401 (no redirect).
@@ -232,6 +245,13 @@ def build_world(session: Session, settings: Settings, prefix: str = "") -> World
             district=district,
             email=f"{prefix}admin@example.org",
         ),
+        SPECIALIST: create_user(
+            session,
+            settings,
+            role=Role.specialist,
+            district=district,
+            email=f"{prefix}specialist@example.org",
+        ),
     }
     users[OTHER_COACH] = create_user(
         session, settings, role=Role.coach, school=school, email=f"{prefix}othercoach@example.org"
@@ -275,6 +295,7 @@ def build_world(session: Session, settings: Settings, prefix: str = "") -> World
     assert theirs is not None
     create_assignment(session, users[OTHER_COACH], theirs, year)
     create_cycle(session, users[OTHER_COACH], theirs, start=year.start_date)
+    lesson = create_calibration_lesson(session, users[SPECIALIST], rubric, district, marked=True)
     session.commit()
     ids = {
         "school_id": school.id,
@@ -286,6 +307,7 @@ def build_world(session: Session, settings: Settings, prefix: str = "") -> World
         "cycle_id": cycle.id,
         "check_in_id": check_in.id,
         "commitment_id": commitment.id,
+        "lesson_id": lesson.id,
         "rubric_id": "iqa-math",
         "token": "not-a-real-token",
         "version": "2026.1",

@@ -15,7 +15,9 @@ from server.accounts import service as accounts_service
 from server.accounts.models import Membership, Role, User
 from server.cli import app
 from server.config import get_settings
+from server.observations import calibration
 from server.observations.models import (
+    CalibrationLesson,
     Observation,
     ObservationRevision,
     ObservationRubric,
@@ -143,9 +145,10 @@ def test_demo_loads_once_and_prints_working_logins_as_json(cli_env: None, sessio
         "principal",
         "coach",
         "teacher",
+        "specialist",
     }
     # Every login the README lists, the small school's principal too, and no other.
-    assert len(readme_logins()) == 5
+    assert len(readme_logins()) == 6
     assert {login["email"] for login in logins} == readme_logins()
     assert {login["school"] for login in logins if login["role"] == "principal"} == {
         "Cedar Elementary",
@@ -195,9 +198,11 @@ def _check_every_login(session: Session) -> None:
     roles = [x["role"] for x in logins]
     assert roles.count("coach") == len(demo.COACHES)
     assert roles.count("teacher") == demo.TEACHERS_WITH_LOGIN
-    assert roles == sorted(roles, key=["district_admin", "principal", "coach", "teacher"].index)
+    order = ["district_admin", "specialist", "principal", "coach", "teacher"]
+    assert roles == sorted(roles, key=order.index)
     assert readme_logins() <= {x["email"] for x in logins}
-    assert all(x["school"] for x in logins if x["role"] != "district_admin")
+    district_wide = {"district_admin", "specialist"}
+    assert all(bool(x["school"]) == (x["role"] not in district_wide) for x in logins)
     settings = get_settings()
     coach = next(x for x in logins if x["role"] == "coach" and x["name"] != "Maria Lopez")
     assert accounts_service.authenticate(
@@ -230,9 +235,31 @@ def _check_demo_co_observations(session: Session) -> None:
     assert 0.4 < sum(exact) / len(exact) < 0.9  # they disagree, and not on everything
 
 
+def _check_demo_calibration(session: Session) -> None:
+    """Two master-coded lessons: six coaches rated the first, five the second (one draft);
+    one coach is flagged on their latest lesson, the others within one level mostly."""
+    lessons = session.exec(select(CalibrationLesson).order_by(col(CalibrationLesson.id))).all()
+    assert len(lessons) == 2 and all(lesson.master_at is not None for lesson in lessons)
+    finals = [
+        len([r for r in calibration.ratings_of(session=session, lesson_id=lesson.id or 0)
+             if r.finalized_at is not None])
+        for lesson in lessons
+    ]  # fmt: skip
+    assert finals == [len(demo.COACHES), len(demo.COACHES) - 1]
+    district_id = lessons[0].district_id
+    histories = calibration.rater_histories(session=session, district_id=district_id)
+    assert len(histories) == len(demo.COACHES)
+    assert [h.flagged for h in histories].count(True) == 1
+    assert all(h.rows[0].finalized_at < datetime.now(UTC) for h in histories)
+    # Realistic: neither perfect nor random.
+    exact = [row.stats.exact or 0 for h in histories for row in h.rows]
+    assert 0.4 < sum(exact) / len(exact) < 0.9
+
+
 def _check_demo_observations(session: Session) -> None:
     """Start- and end-of-year observations on both instruments, growth with spread, some shared."""
     _check_demo_co_observations(session)
+    _check_demo_calibration(session)
     # The co-observed lessons are this year's extra ones (a second observer may be scoring).
     paired = {o.pair_of for o in session.exec(select(Observation)) if o.pair_of is not None}
     observations = [

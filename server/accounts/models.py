@@ -15,10 +15,17 @@ class Role(StrEnum):
     principal = "principal"
     coach = "coach"
     teacher = "teacher"
+    # Codes the master scores of calibration lessons, district-wide; no caseload, no teachers.
+    specialist = "specialist"
 
     @property
     def label(self) -> str:
         return ROLE_LABELS[self]
+
+    @property
+    def district_wide(self) -> bool:
+        """Held for the whole district (no school)."""
+        return self in DISTRICT_WIDE_ROLES
 
 
 ROLE_LABELS = {
@@ -26,9 +33,11 @@ ROLE_LABELS = {
     Role.principal: "Principal",
     Role.coach: "Coach",
     Role.teacher: "Teacher",
+    Role.specialist: "District specialist",
 }
+DISTRICT_WIDE_ROLES = (Role.district_admin, Role.specialist)
 # Where a person holding several roles lands first.
-ROLE_PRIORITY = [Role.coach, Role.principal, Role.district_admin, Role.teacher]
+ROLE_PRIORITY = [Role.coach, Role.principal, Role.district_admin, Role.specialist, Role.teacher]
 
 
 def _lower_email(value: object) -> object:
@@ -69,12 +78,14 @@ class UserPublic(UserBase):
 
 
 class Membership(SQLModel, table=True):
-    """A role held by a user: district-wide for district_admin, one school for the others."""
+    """A role held by a user: district-wide for district_admin and specialist, one school for
+    the others."""
 
     __table_args__ = (
         sa.UniqueConstraint("user_id", "role", "district_id", "school_id"),
         sa.CheckConstraint(
-            "(role = 'district_admin') = (school_id IS NULL)", name="school_scope_matches_role"
+            "(role IN ('district_admin', 'specialist')) = (school_id IS NULL)",
+            name="school_scope_matches_role",
         ),
     )
     id: int | None = Field(default=None, primary_key=True)
@@ -86,7 +97,7 @@ class Membership(SQLModel, table=True):
 
 
 class MembershipCreate(SQLModel):
-    """A role to give: school_id is required for every role but district_admin."""
+    """A role to give: school_id is required for every role but the district-wide ones."""
 
     role: Role
     school_id: int | None = Field(default=None, ge=1, le=MAX_ID)

@@ -25,6 +25,7 @@ HOME_BY_ROLE = {
     Role.teacher: "/my-coaching",
     Role.principal: "/school",
     Role.district_admin: "/admin",
+    Role.specialist: "/calibration",
 }
 FAILED_LOGIN = "That email and password do not match an account. Check both and try again."
 

@@ -271,7 +271,7 @@ def add_membership(
     """Give a user a role; a teacher role also links (or creates) their roster entry.
     policy.role_grant_problem refuses a role given to oneself and a principal who would
     coach at their own school. `actor` None writes no audit event (demo, factories)."""
-    if role == Role.district_admin:
+    if role.district_wide:
         school_id = None
     elif school_id is None:
         raise AccountError("school", f"a {role.label.lower()} needs a school")

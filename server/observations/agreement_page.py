@@ -21,6 +21,24 @@ class Level:
     label: str
 
 
+def gap_verdict(a: int | None, b: int | None) -> str:
+    """How far apart two raters' levels of one cell are, in words."""
+    if a is None and b is None:
+        return "Both: not observed"
+    if a is None or b is None:
+        return "Not observed by one"
+    gap = abs(a - b)
+    return {0: "Same level", 1: "Within one level"}.get(gap, f"{gap} levels apart")
+
+
+def level_text(levels: list[Level], value: int | None) -> str:
+    """A level as the pages say it: "3 High", or "Not observed"."""
+    if value is None:
+        return "Not observed"
+    label = next((lv.label for lv in levels if lv.value == value), "")
+    return f"{value} {label}".strip()
+
+
 @dataclass
 class CellRow:
     key: CellKey
@@ -51,18 +69,10 @@ class CellRow:
 
     @property
     def verdict(self) -> str:
-        if self.first is None and self.second is None:
-            return "Both: not observed"
-        if self.first is None or self.second is None:
-            return "Not observed by one"
-        gap = abs(self.first - self.second)
-        return {0: "Same level", 1: "Within one level"}.get(gap, f"{gap} levels apart")
+        return gap_verdict(self.first, self.second)
 
     def text(self, value: int | None) -> str:
-        if value is None:
-            return "Not observed"
-        label = next((lv.label for lv in self.levels if lv.value == value), "")
-        return f"{value} {label}".strip()
+        return level_text(self.levels, value)
 
 
 @dataclass

@@ -251,3 +251,48 @@ class Reconciliation(SQLModel, table=True):
     changed_cells: int = 0
     recorded_by: int = Field(foreign_key="user.id")
     recorded_at: datetime = Field(default_factory=utcnow)
+
+
+class CalibrationLesson(SQLModel, table=True):
+    """A lesson (a video, most often) a district specialist codes the master scores of; the
+    district's raters score it blind and see their agreement with the master."""
+
+    __tablename__ = "calibration_lesson"
+    id: int | None = Field(default=None, primary_key=True)
+    district_id: int = Field(foreign_key="district.id", index=True)
+    title: str = Field(max_length=200)
+    # Where to watch it and what it is (grade, topic, length): never a roster teacher.
+    source: str = Field(default="", max_length=2000)
+    rubric_version_id: int = Field(foreign_key="rubric_version.id")
+    created_by: int = Field(foreign_key="user.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    # [[dimension_id, item_id, value or null], ...] (null: not observed), as the specialist
+    # codes it; raters may score once it is marked the master (master_at).
+    master_scores: list[list[Any]] = Field(default_factory=list, sa_type=sa.JSON)
+    master_at: datetime | None = None
+    closed_at: datetime | None = None
+
+
+class CalibrationRating(SQLModel, table=True):
+    """One rater's blind scoring of a calibration lesson."""
+
+    __tablename__ = "calibration_rating"
+    __table_args__ = (sa.UniqueConstraint("lesson_id", "rater_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    lesson_id: int = Field(foreign_key="calibration_lesson.id", index=True)
+    rater_id: int = Field(foreign_key="user.id", index=True)
+    scores: list[list[Any]] = Field(default_factory=list, sa_type=sa.JSON)  # as master_scores
+    updated_at: datetime = Field(default_factory=utcnow)
+    finalized_at: datetime | None = None
+
+
+class DistrictCalibration(SQLModel, table=True):
+    """The district's calibration threshold: a rater whose latest calibration lesson agrees
+    with the master within one level on fewer than `min_adjacent_percent` of the cells is
+    flagged."""
+
+    __tablename__ = "district_calibration"
+    district_id: int = Field(foreign_key="district.id", primary_key=True)
+    min_adjacent_percent: int = Field(default=80, ge=0, le=100)
+    updated_by: int | None = Field(default=None, foreign_key="user.id")
+    updated_at: datetime = Field(default_factory=utcnow)

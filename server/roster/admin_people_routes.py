@@ -152,7 +152,7 @@ def create_person(
     errors.update(role_errors)
     if role is not None:
         _check_role_choice(scope, role.role)
-        if role.role != Role.district_admin:
+        if not role.role.district_wide:
             check_school_choice(session=session, scope=scope, school_id=role.school_id)
     if account is not None and role is not None:
         actor = _actor(scope)
@@ -283,7 +283,7 @@ def add_role(
     data, errors = validate(MembershipCreate, values)
     if data is not None:
         _check_role_choice(scope, data.role)
-        if data.role != Role.district_admin:
+        if not data.role.district_wide:
             check_school_choice(session=session, scope=scope, school_id=data.school_id)
         try:
             accounts_service.add_membership(

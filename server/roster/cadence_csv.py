@@ -3,7 +3,7 @@
 import re
 from datetime import date
 
-from server.accounts.models import Role
+from server.accounts.models import DISTRICT_WIDE_ROLES, Role
 from server.roster.import_plan import (
     DistrictPlan,
     ImportPlan,
@@ -26,7 +26,10 @@ from server.roster.models import SchoolLevel
 REQUIRED = ["source_id", "name", "role"]
 OPTIONAL = ["email", "school", "school_level", "cohort", "coach_email"]
 COLUMNS = [*REQUIRED, *OPTIONAL]
-ROLES = [role.value for role in (Role.teacher, Role.coach, Role.principal, Role.district_admin)]
+ROLES = [
+    role.value
+    for role in (Role.teacher, Role.coach, Role.principal, Role.district_admin, Role.specialist)
+]
 LEVELS = [level.value for level in SchoolLevel]
 COHORT = re.compile(r"^(\d{4})-(\d{2})$")
 DISTRICT_KEY = ""
@@ -57,9 +60,10 @@ def _school(row: Row, role: str, schools: dict[str, SchoolPlan], problems: Probl
         )
     elif level_text:
         level = SchoolLevel(level_text)
-    if role == Role.district_admin:
+    if role in DISTRICT_WIDE_ROLES:
         if name:
-            problems.at(row, "school", "leave blank: a district admin works for the whole district")
+            label = Role(role).label.lower()
+            problems.at(row, "school", f"leave blank: a {label} works for the whole district")
         return None
     if not name:
         problems.at(row, "school", f"required for a {role}")

@@ -24,6 +24,7 @@ DEMO_DISTRICT = "Maple Valley Unified (demo)"
 DEMO_PASSWORD = "cadence-demo-2026"
 DEMO_DOMAIN = "maplevalley.example"
 TEACHERS_WITH_LOGIN = 20
+SPECIALIST = "Renee Castillo"  # the district's math specialist: codes calibration lessons
 
 SCHOOLS = [
     ("Cedar Elementary", SchoolLevel.elementary),
@@ -149,16 +150,17 @@ def demo_logins(*, session: Session) -> list[DemoLogin]:
         login(_email("Grace Kim"), Role.principal, SCHOOLS[0][0]),
         login(_email("Henry Walsh"), Role.principal, SCHOOLS[1][0]),
         login(_email("Maria Lopez"), Role.coach, SCHOOLS[0][0]),
+        login(_email(SPECIALIST), Role.specialist, None),
         login(_email(TEACHER_NAMES[0]), Role.teacher, SCHOOLS[0][0]),
     ]
 
 
-ROLE_ORDER = (Role.district_admin, Role.principal, Role.coach, Role.teacher)
+ROLE_ORDER = (Role.district_admin, Role.specialist, Role.principal, Role.coach, Role.teacher)
 
 
 def all_demo_logins(*, session: Session) -> list[DemoLogin]:
     """Every login of the demo district, one per role held (a person with two roles is
-    listed twice): district admins, then principals, coaches and teachers, by school and
+    listed twice): district admins, specialists, then principals, coaches and teachers, by school and
     name. Only active accounts with a password (an invitation not yet taken has none)."""
     district = demo_district(session=session)
     if district is None:
@@ -229,6 +231,7 @@ def load_demo(*, session: Session, settings: Settings, today: date | None = None
         return user
 
     person("Dana Whitfield", Role.district_admin, None, email=f"admin@{DEMO_DOMAIN}")
+    person(SPECIALIST, Role.specialist, None)
     for first, last, idx in PRINCIPALS:
         person(f"{first} {last}", Role.principal, idx)
     coaches = [

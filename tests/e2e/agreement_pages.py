@@ -6,16 +6,18 @@ from dataclasses import dataclass
 from playwright.sync_api import Page, expect
 
 
+def agreement_figure(page: Page, name: str) -> str:
+    """The first agreement figure of that name on the page ("Exact agreement", ...)."""
+    row = page.locator(".agreement-figures div", has=page.locator("dt", has_text=name))
+    return row.first.locator("dd").inner_text()
+
+
 @dataclass
 class AgreementPage:
     page: Page
 
     def figure(self, name: str) -> str:
-        """A figure of the first rubric ("Exact agreement", "Within one level", ...)."""
-        row = self.page.locator(
-            ".agreement-figures div", has=self.page.locator("dt", has_text=name)
-        )
-        return row.first.locator("dd").inner_text()
+        return agreement_figure(self.page, name)
 
     def verdict(self, dimension: str) -> str:
         row = self.page.locator("tr", has=self.page.get_by_role("rowheader", name=dimension))

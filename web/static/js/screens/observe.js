@@ -49,6 +49,10 @@
         ]);
       })) : h("p", { class: "meta", text: "No observations on this tablet yet." }),
     ]));
+    parts.push(h("section", { class: "card", "aria-labelledby": "calibration-h" }, [
+      h("h2", { id: "calibration-h", text: "Calibration" }),
+      h("p", {}, [h("a", { href: "/calibration", text: "Calibration lessons" }), ": rate a recorded lesson on your own and see how your levels compare with the district's master code (online)."]),
+    ]));
     return parts;
   }
 
