@@ -78,6 +78,9 @@ def require_role(*roles: Role) -> Callable[[Viewer], Viewer]:
 
 
 CoachDep = Annotated[Viewer, Depends(require_role(Role.coach))]
+# The app's observation screens: a coach's, and a district specialist's lessons they were
+# invited to co-observe (their own observations, from their tablet's store).
+ObserverDep = Annotated[Viewer, Depends(require_role(Role.coach, Role.specialist))]
 TeacherDep = Annotated[Viewer, Depends(require_role(Role.teacher))]
 PrincipalOrAdminDep = Annotated[Viewer, Depends(require_role(Role.principal, Role.district_admin))]
 DistrictAdminDep = Annotated[Viewer, Depends(require_role(Role.district_admin))]

@@ -110,10 +110,10 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("POST", "/observations/{observation_id}/share-principal"): {TEACHER},
     ("POST", "/observations/{observation_id}/reflection"): {TEACHER},
     # OTHER_COACH co-observes the world's observation (PAIR_ROUTES): its agreement is for the
-    # two raters and district admins; only the raters reconcile.
-    ("GET", "/observations/{observation_id}/agreement"): {COACH, ADMIN},
+    # two raters, district admins and specialists; only the raters reconcile.
+    ("GET", "/observations/{observation_id}/agreement"): {COACH, ADMIN, SPECIALIST},
     ("POST", "/observations/{observation_id}/reconcile"): {COACH},
-    ("GET", "/district/co-observations"): {ADMIN},
+    ("GET", "/district/co-observations"): {ADMIN, SPECIALIST},
     # Calibration is about raters: the district's coaches rate its lessons, SPECIALIST codes
     # the world's lesson (master marked) and closes it, district admins and specialists read
     # raters' histories, and the admins set the threshold. Never a principal or a teacher.
@@ -143,9 +143,10 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("GET", "/offline"): set(ROLES),
     ("GET", "/week"): {COACH},
     ("GET", "/caseload"): {COACH},
-    ("GET", "/review"): {COACH},
-    ("GET", "/observe"): {COACH},
-    ("GET", "/observe/{observation_id}"): {COACH},
+    # A district specialist scores in the same app the lessons they are invited to co-observe.
+    ("GET", "/review"): {COACH, SPECIALIST},
+    ("GET", "/observe"): {COACH, SPECIALIST},
+    ("GET", "/observe/{observation_id}"): {COACH, SPECIALIST},
     ("GET", "/teachers/{teacher_id}"): {COACH},
     ("GET", "/teachers/{teacher_id}/observations/new"): {COACH},
     # Coaching: the world's cycle belongs to COACH and TEACHER (a check-in, a commitment).

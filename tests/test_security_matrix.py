@@ -77,8 +77,8 @@ def test_another_districts_ids_open_nothing_for_any_role(
         code, body = _send(client, method, url)
         if code == 200 and path in COACH_SCREENS:
             # The coach's app is one shell whatever the id: the record itself comes only from
-            # the tablet's store, filled by the scoped sync pull. The same page as the week.
-            assert body == client.get("/week").text
+            # the tablet's store, filled by the scoped sync pull. The same page as the list.
+            assert body == client.get("/observe").text
             continue
         answers[role] = code
     assert {role: code for role, code in answers.items() if code not in (403, 404)} == {}

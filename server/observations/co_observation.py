@@ -81,10 +81,17 @@ def is_rater(*, viewer: Viewer, pair: Pair) -> bool:
 
 
 def can_see_agreement(*, viewer: Viewer, pair: Pair, district_id: int) -> bool:
-    """Agreement is about raters, not teachers: the two raters and the district's admins,
-    never a principal or the observed teacher."""
-    return is_rater(viewer=viewer, pair=pair) or district_id in viewer.district_ids(
-        Role.district_admin
+    """Agreement is about raters, not teachers: the two raters, the district's specialists
+    and admins, never a principal or the observed teacher."""
+    return is_rater(viewer=viewer, pair=pair) or oversees_raters(
+        viewer=viewer, district_id=district_id
+    )
+
+
+def oversees_raters(*, viewer: Viewer, district_id: int) -> bool:
+    """The district's admins and specialists: they read every rater's agreement."""
+    return any(
+        district_id in viewer.district_ids(role) for role in (Role.district_admin, Role.specialist)
     )
 
 
@@ -114,9 +121,11 @@ def share_refusal(*, session: Session, observation: Observation) -> str | None:
 
 
 def invitable(*, session: Session, district_id: int, exclude: int) -> list[User]:
-    """Who may be asked to co-observe in this district: its active coaches."""
+    """Who may be asked to co-observe in this district: its active coaches and district
+    specialists."""
     coach_ids = select(Membership.user_id).where(
-        Membership.district_id == district_id, Membership.role == Role.coach
+        Membership.district_id == district_id,
+        col(Membership.role).in_((Role.coach, Role.specialist)),
     )
     return list(
         session.exec(
@@ -147,7 +156,7 @@ def invite(
     }
     invitee = choices.get(op.observer_id)
     if invitee is None:
-        raise OperationError("observer_id", "choose another coach of this district")
+        raise OperationError("observer_id", "choose another coach or a specialist of this district")
     second = Observation(
         id=op.co_observation_id, teacher_id=obs.teacher_id, observer_id=op.observer_id,
         school_year_id=obs.school_year_id, pair_of=obs.id,

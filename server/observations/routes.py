@@ -13,7 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, ValidationError
 
 from server.accounts.service import Viewer
-from server.deps import DistrictAdminScopeDep, Forbidden, SessionDep, ViewerDep
+from server.deps import Forbidden, SessionDep, ViewerDep
 from server.forms import errors_from_validation
 from server.observations import agreement_page, co_observation, district_agreement, service
 from server.observations.co_observation import Pair
@@ -103,7 +103,9 @@ def _pair(session: SessionDep, viewer: Viewer, observation_id: uuid.UUID) -> Pai
     if not co_observation.can_see_agreement(
         viewer=viewer, pair=pair, district_id=teacher.district_id
     ):
-        raise Forbidden("Agreement is shown to the lesson's two raters and district admins.")
+        raise Forbidden(
+            "Agreement is shown to the lesson's two raters, district specialists and admins."
+        )
     return pair
 
 
@@ -185,10 +187,14 @@ def reconcile(
 
 
 @router.get("/district/co-observations")
-def district_co_observations(
-    request: Request, session: SessionDep, scope: DistrictAdminScopeDep
-) -> Response:
-    """The district's co-observed lessons and their raters' agreement (district admins)."""
-    summary = district_agreement.district_agreement(session=session, district_id=scope.district_id)
-    ctx = {"summary": summary, "scope": scope, "section": "co-observations"}
+def district_co_observations(request: Request, session: SessionDep, viewer: ViewerDep) -> Response:
+    """The district's co-observed lessons and their raters' agreement (district admins and
+    specialists)."""
+    district_id = viewer.district_id
+    if district_id is None or not co_observation.oversees_raters(
+        viewer=viewer, district_id=district_id
+    ):
+        raise Forbidden("Raters' agreement is shown to district admins and specialists.")
+    summary = district_agreement.district_agreement(session=session, district_id=district_id)
+    ctx = {"summary": summary, "scope": viewer.admin_scope(), "section": "co-observations"}
     return render(request, "observations/district_agreement.html", ctx)

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from server.db import RowId
-from server.deps import CoachDep
+from server.deps import CoachDep, ObserverDep
 from server.pwa import service
 from server.templating import render
 
@@ -69,18 +69,18 @@ def caseload(request: Request, _viewer: CoachDep) -> Response:
 
 
 @router.get("/review")
-def needs_you(request: Request, _viewer: CoachDep) -> Response:
+def needs_you(request: Request, _viewer: ObserverDep) -> Response:
     """Conflicts and refused changes."""
     return _shell(request)
 
 
 @router.get("/observe")
-def observations(request: Request, _viewer: CoachDep) -> Response:
+def observations(request: Request, _viewer: ObserverDep) -> Response:
     return _shell(request)
 
 
 @router.get("/observe/{observation_id}")
-def observation(request: Request, observation_id: uuid.UUID, _viewer: CoachDep) -> Response:
+def observation(request: Request, observation_id: uuid.UUID, _viewer: ObserverDep) -> Response:
     """Scoring, finalizing, sharing and reviewing one observation."""
     return _shell(request)
 

@@ -81,6 +81,8 @@ class BootstrapOut(BaseModel):
     focus_options: list[FocusOptionOut]  # the NCTM practices first
     commitment_owners: list[str]
     co_observers: list[BootstrapUser]  # whom a coach may invite to co-observe a lesson
+    # False for a district specialist: they score only lessons they were invited to.
+    starts_observations: bool
 
 
 def caseload(*, session: Session, actor: Viewer, on: date) -> list[CaseloadTeacher]:
@@ -207,4 +209,5 @@ def bootstrap(*, session: Session, actor: Viewer, today: date | None = None) -> 
         ],
         commitment_owners=[o.value for o in CommitmentOwner],
         co_observers=co_observers(session=session, actor=actor),
+        starts_observations=actor.has_role(Role.coach),
     )

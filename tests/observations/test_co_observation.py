@@ -11,12 +11,15 @@ from fastapi.testclient import TestClient
 from sklearn.metrics import cohen_kappa_score
 from sqlmodel import select
 
-from server.accounts.models import User
+from server.accounts.models import Role, User
+from server.config import Settings
 from server.growth.queries import dimension_scores
 from server.observations import co_observation, district_agreement, service
 from server.observations import operations as ops
 from server.observations.models import Observation, ObservationRubric, Reconciliation
+from server.roster.models import District
 from tests.conftest import csrf_from
+from tests.factories import create_user
 from tests.observations.conftest import School
 from tests.sync.conftest import API_HEADERS, pull, sign_in
 
@@ -358,3 +361,35 @@ def test_the_district_page_pools_the_lessons_with_iccs_equal_to_pingouin(
     client.post("/logout")
     sign_in(client, school.principal.email)
     assert client.get("/district/co-observations").status_code == 403
+
+
+def test_a_district_specialist_can_be_the_second_observer(
+    client: TestClient, school: School, settings: Settings
+) -> None:
+    district = school.session.get(District, school.teacher.district_id)
+    specialist = create_user(
+        school.session, settings, role=Role.specialist, district=district,
+        email="specialist@example.org", name="Sam Specialist",
+    )  # fmt: skip
+    school.session.commit()
+    first = school.create()
+    second = uuid.uuid4()
+    school.apply(
+        ops.InviteCoObserver(
+            observation_id=first, co_observation_id=second,
+            observer_id=specialist.id,  # type: ignore[arg-type]
+        )
+    )  # fmt: skip
+    score(school, first, FIRST, school.coach)
+    score(school, second, SECOND, specialist)
+    school.apply(ops.Finalize(observation_id=first))
+    school.apply(ops.Finalize(observation_id=second), specialist)
+    sign_in(client, specialist.email)
+    # Their tablet gets the lesson (their own observation) and the app's screens open.
+    bootstrap = client.get("/api/sync/bootstrap", headers=API_HEADERS).json()
+    assert bootstrap["starts_observations"] is False and bootstrap["caseload"] == []
+    assert {c["id"] for c in pull(client)["changes"]} == {str(second)}
+    assert client.get(f"/observe/{second}").status_code == 200
+    assert client.get("/week", follow_redirects=False).status_code == 403  # no caseload app
+    page = client.get(f"/observations/{first}/agreement")
+    assert page.status_code == 200 and "Record the consensus" in page.text

@@ -53,7 +53,9 @@ def test_a_coach_gets_their_caseload_the_rubrics_and_the_grades(
     assert set(body) == {
         "user", "home", "server_time", "caseload", "known_teachers", "rubrics", "grades",
         "check_in_kinds", "focus_options", "commitment_owners", "co_observers",
+        "starts_observations",
     }  # fmt: skip
+    assert body["starts_observations"] is True
     assert body["user"] == {"id": school.coach.id, "name": school.coach.name}
     # Whom the coach may invite to co-observe: the district's other coaches, not themself.
     assert body["co_observers"] == [{"id": school.other_coach.id, "name": school.other_coach.name}]

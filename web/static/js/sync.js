@@ -198,6 +198,8 @@
   function warmList(data) {
     var urls = [data.home, "/rubrics", "/account"];
     if (data.caseload && data.caseload.length) urls.push("/week");
+    // The calibration lessons, as last seen: their forms need a network, the list does not.
+    if (data.starts_observations) urls.push("/calibration");
     (data.caseload || []).forEach(function (t) { urls.push("/teachers/" + t.teacher_id + "/growth"); });
     (data.rubrics || []).forEach(function (r) { urls.push("/rubrics/" + r.rubric_id + "/" + r.version); });
     return urls.filter(function (u, i) { return u && urls.indexOf(u) === i; });

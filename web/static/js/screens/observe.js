@@ -31,9 +31,11 @@
   function listScreen() {
     var records = coach.app.data.observation.slice().sort(function (a, b) { return (b.observed_at || "").localeCompare(a.observed_at || ""); });
     var boot = coach.app.boot;
-    var parts = [h("h1", { text: "Observations" }), h("p", { class: "lede", text: "Saved on this tablet first, and sent whenever there is a network." })];
     if (!boot) return coach.needsBoot("Observations");
-    parts.push(h("section", { class: "card", "aria-labelledby": "start-h" }, [
+    // A district specialist scores only the lessons a coach invited them to co-observe.
+    var invitedOnly = boot.starts_observations === false;
+    var parts = [h("h1", { text: "Observations" }), h("p", { class: "lede", text: (invitedOnly ? "The lessons a coach invited you to co-observe. " : "") + "Saved on this tablet first, and sent whenever there is a network." })];
+    if (!invitedOnly) parts.push(h("section", { class: "card", "aria-labelledby": "start-h" }, [
       h("h2", { id: "start-h", text: "Start an observation" }),
       boot.caseload.length ? h("ul", { class: "link-list" }, boot.caseload.map(function (t) {
         return h("li", {}, [h("a", { href: "/teachers/" + t.teacher_id + "/observations/new", text: "Observe " + t.name }), " ", h("span", { class: "meta", text: t.school })]);
@@ -296,7 +298,7 @@
       nextStep(id, view),
     ]);
     return [
-      coach.crumbs([["/teachers/" + view.teacher_id, name], ["/observe", "Observations"]]),
+      coach.crumbs((coach.app.boot && coach.app.boot.starts_observations === false ? [] : [["/teachers/" + view.teacher_id, name]]).concat([["/observe", "Observations"]])),
       h("h1", { text: "Observing " + name }),
       h("p", { class: "lede" }, [ui.shortDate(view.observed_at) + " · Grade " + view.grade + (view.course_unit ? " · " + view.course_unit : "") + " · ", status(view)]),
       h("p", { class: "meta", id: "obs-sync", text: waiting ? "Saved on this tablet; " + waiting + " change" + (waiting === 1 ? "" : "s") + " waiting to send." : view.synced ? "Saved on the server." : "Saved on this tablet." }),
