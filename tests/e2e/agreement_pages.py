@@ -35,7 +35,7 @@ class AgreementPage:
         self.page.get_by_role("button", name="Save the consensus").click()
 
     def saved(self) -> None:
-        expect(self.page.get_by_role("status")).to_contain_text("Consensus saved.")
+        expect(self.page.locator(".alert.ok[role=status]")).to_contain_text("Consensus saved.")
 
     def reconciled_text(self) -> str:
         return self.page.locator("#done-h + p").inner_text()

@@ -7,22 +7,16 @@ landscape with 44 px tap targets."""
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from server.accounts import service as accounts_service
 from server.db import make_engine
 from server.main import create_app
-from server.observations import operations as ops
-from server.observations import service as observations_service
-from server.observations.models import Observation, ObservationCreate, Reconciliation, Score
+from server.observations.models import Observation, Reconciliation, Score
 from server.roster import demo
-from server.roster import service as roster_service
-from server.rubrics import service as rubrics_service
 from tests.e2e.agreement_pages import AgreementPage
 from tests.e2e.conftest import TABLET_LANDSCAPE, TABLET_PORTRAIT, demo_app_database, serve
 from tests.e2e.pages import (
@@ -170,49 +164,3 @@ def test_two_tablets_co_observe_offline_then_see_their_agreement_and_reconcile(
         _check(page, "district")
     finally:
         admin.close()
-
-
-def test_a_district_specialist_scores_the_lesson_they_were_invited_to_in_the_app(
-    browser: Browser, server: Server
-) -> None:
-    specialist_email = f"renee.castillo@{demo.DEMO_DOMAIN}"
-    first_id, second_id = uuid.uuid4(), uuid.uuid4()
-    with Session(server.engine) as session:
-        maria = accounts_service.get_user_by_email(session=session, email=FIRST[1])
-        renee = accounts_service.get_user_by_email(session=session, email=specialist_email)
-        assert maria is not None and maria.id is not None and renee is not None
-        viewer = accounts_service.load_viewer(session=session, user=maria)
-        entry = roster_service.caseload(session=session, coach_id=maria.id, on=date.today())[-1]
-        demand = next(
-            v for v in rubrics_service.list_current(session=session) if v.rubric_id == "task-demand"
-        )
-        data = ObservationCreate(
-            observed_at=datetime.now(UTC), teacher_id=entry.teacher.id, grade="6",
-            course_unit="Ratios", rubric_version_ids=[demand.id],
-        )  # fmt: skip
-        for op in (
-            ops.CreateObservation(observation_id=first_id, data=data),
-            ops.InviteCoObserver(
-                observation_id=first_id, co_observation_id=second_id, observer_id=renee.id
-            ),
-        ):
-            observations_service.apply_operation(session=session, actor=viewer, op=op)
-    context = browser.new_context(viewport=TABLET_LANDSCAPE, base_url=server.url)
-    try:
-        page = context.new_page()
-        LoginPage(page).open().sign_in(specialist_email, demo.DEMO_PASSWORD)
-        CoachApp(page).open("/observe")
-        assert page.get_by_role("heading", name="Start an observation").count() == 0
-        page.get_by_role("link", name=f"{entry.teacher.name}, ").first.click()
-        screen = ObservationScreen(page)
-        assert screen.observation_id == str(second_id)
-        assert screen.pair_heading() == "You are the second observer"
-        screen.tap_level(POSED, 2)
-        screen.tap_level(ENACTED, 1)
-        _check(page, "specialist")
-        screen.finalize()
-        screen.wait_final()
-        CoachApp(page).wait_for_status("All changes saved")
-    finally:
-        context.close()
-    assert _scores(server, str(second_id)) == {"as-posed": 3, "as-enacted": 2}
