@@ -18,7 +18,7 @@ from sqlmodel import Field, Session, SQLModel, col, select
 from server.accounts.models import Membership, Role, User
 from server.accounts.service import Viewer
 from server.db import RowId, utcnow
-from server.observations import agreement
+from server.observations import agreement, co_observation
 from server.observations.models import CalibrationLesson, CalibrationRating, DistrictCalibration
 from server.rubrics import service as rubrics_service
 from server.rubrics.models import RubricVersion
@@ -60,9 +60,7 @@ def is_specialist(*, viewer: Viewer, district_id: int) -> bool:
 
 def can_see_district(*, viewer: Viewer, district_id: int) -> bool:
     """The district page of raters' calibration: its specialists and admins."""
-    return is_specialist(viewer=viewer, district_id=district_id) or (
-        district_id in viewer.district_ids(Role.district_admin)
-    )
+    return co_observation.oversees_raters(viewer=viewer, district_id=district_id)
 
 
 def can_rate(*, viewer: Viewer, lesson: CalibrationLesson) -> bool:
@@ -230,6 +228,12 @@ def save_rating(
     session.commit()
     session.refresh(rating)
     return rating
+
+
+def ratings_by(*, session: Session, rater_id: int) -> dict[int, CalibrationRating]:
+    """A rater's ratings, by lesson id (one query for the lessons page)."""
+    rows = session.exec(select(CalibrationRating).where(CalibrationRating.rater_id == rater_id))
+    return {rating.lesson_id: rating for rating in rows}
 
 
 def ratings_of(*, session: Session, lesson_id: int) -> list[CalibrationRating]:

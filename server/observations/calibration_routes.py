@@ -41,12 +41,7 @@ def _lesson(session: SessionDep, viewer: Viewer, lesson_id: int) -> CalibrationL
 def _index(request: Request, session: SessionDep, viewer: Viewer, **extra: Any) -> Response:
     district_id = _district(viewer)
     lessons = calibration.list_lessons(session=session, district_id=district_id)
-    ratings = {
-        lesson.id: calibration.rating_of(
-            session=session, lesson_id=lesson.id or 0, rater_id=viewer.id
-        )
-        for lesson in lessons
-    }
+    ratings = calibration.ratings_by(session=session, rater_id=viewer.id)
     ctx: dict[str, Any] = {
         "lessons": lessons,
         "ratings": ratings,
