@@ -63,10 +63,10 @@ def pair_up(baseline: Mapping[K, float], end: Mapping[K, float]) -> tuple[list[f
 
 
 def paired_comparison(
-    baseline: Sequence[float], end: Sequence[float]
+    baseline: Sequence[float], end: Sequence[float], *, unit: str = "teacher"
 ) -> PairedComparison | TooFewObservations:
     """Paired t-test, Wilcoxon signed-rank test and d_z; `baseline[i]` and `end[i]` are the
-    same teacher's scores."""
+    same teacher's (or `unit`'s: a survey's respondent) scores."""
     if len(baseline) != len(end):
         raise ValueError("baseline and end must hold one score per teacher each, in pairs")
     before = np.asarray(baseline, dtype=float)
@@ -76,8 +76,8 @@ def paired_comparison(
     n = len(before)
     if n < 2:
         return TooFewObservations(
-            "A baseline to end-of-year comparison needs at least two teachers scored at both "
-            f"times; there {'is' if n == 1 else 'are'} {count_words(n, 'teacher')}."
+            f"A baseline to end-of-year comparison needs at least two {unit}s scored at both "
+            f"times; there {'is' if n == 1 else 'are'} {count_words(n, unit)}."
         )
     change = after - before
     sd_change = float(np.std(change, ddof=1))
@@ -238,7 +238,7 @@ class CohortComparison:
 
 
 def compare_cohorts(
-    first: Sequence[float], second: Sequence[float]
+    first: Sequence[float], second: Sequence[float], *, unit: str = "teacher"
 ) -> CohortComparison | TooFewObservations:
     a = np.asarray(first, dtype=float)
     b = np.asarray(second, dtype=float)
@@ -246,8 +246,8 @@ def compare_cohorts(
         raise ValueError("scores must be finite numbers")
     if len(a) < 2 or len(b) < 2:
         return TooFewObservations(
-            "Comparing two cohorts needs at least two teachers in each; there are "
-            f"{count_words(len(a), 'teacher')} and {count_words(len(b), 'teacher')}."
+            f"Comparing two cohorts needs at least two {unit}s in each; there are "
+            f"{count_words(len(a), unit)} and {count_words(len(b), unit)}."
         )
     test = stats.mannwhitneyu(a, b, alternative="two-sided")
     u = float(test.statistic)
@@ -318,7 +318,11 @@ class Suppressed:
 
 
 def suppress_small_cell(
-    value: T, *, teachers: Iterable[Hashable] | int, minimum: int = MIN_TEACHERS
+    value: T,
+    *,
+    teachers: Iterable[Hashable] | int,
+    minimum: int = MIN_TEACHERS,
+    unit: str = "teacher",
 ) -> T | Suppressed:
     """`value` when it summarizes at least `minimum` distinct teachers, else Suppressed.
 
@@ -329,8 +333,8 @@ def suppress_small_cell(
     if n >= minimum:
         return value
     return Suppressed(
-        f"Not shown: this group has fewer than {minimum} teachers, and a number for so few "
-        "could reveal an individual teacher."
+        f"Not shown: this group has fewer than {minimum} {unit}s, and a number for so few "
+        f"could reveal an individual {unit}."
     )
 
 

@@ -56,7 +56,7 @@ class Strict(BaseModel):
 
 class Citation(Strict):
     authors: list[Text] = Field(min_length=1)
-    year: int = Field(ge=1900, le=2100)
+    year: int | None = Field(default=None, ge=1900, le=2100, description="None: not yet published")
     title: Text
     source: Text = Field(description="Journal, report series or publisher")
     url: str | None = None
