@@ -1,8 +1,11 @@
 """Cadence's YAML documents (rubrics, surveys): parse with every problem at its path and line,
 and list what differs between two versions of a document."""
 
-from collections.abc import Iterable
+import hashlib
+import json
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TypeVar
 
 import yaml
@@ -123,6 +126,28 @@ def parse(raw: bytes, model: type[M]) -> M:
         raise DocumentError(
             [(_where(e["loc"]), _message(e), _line_of(root, e["loc"])) for e in exc.errors()]
         ) from exc
+
+
+def load_file(path: Path, parse_bytes: Callable[[bytes], M], error: type[FileProblemsError]) -> M:
+    """Read and parse one file; `error` (a FileProblemsError) lists every problem found."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise error([FileProblem(str(path), "", f"cannot read: {exc}")]) from exc
+    try:
+        return parse_bytes(raw)
+    except DocumentError as exc:
+        raise error(
+            [FileProblem(str(path), where, message, line) for where, message, line in exc.problems]
+        ) from exc
+
+
+def content_hash(document: BaseModel) -> str:
+    """sha256 of the content without default values, so adding an optional field to a schema
+    later does not change the hash of files that do not use it."""
+    canonical = document.model_dump(mode="json", exclude_defaults=True)
+    text = json.dumps(canonical, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 # Lists whose entries have an id (or a level value): matched by it, so a change reads

@@ -5,8 +5,6 @@ may still change its content; from then on the content is frozen and a changed f
 with the list of what changed. A new version string always makes a new stored version.
 """
 
-import hashlib
-import json
 import logging
 import re
 from collections.abc import Iterable, Mapping
@@ -72,19 +70,7 @@ def _parse(raw: bytes) -> Rubric:
 
 def load_rubric_file(path: Path) -> Rubric:
     """Parse and validate one YAML file; RubricFileError lists every problem found."""
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise RubricFileError([RubricProblem(str(path), "", f"cannot read: {exc}")]) from exc
-    try:
-        return _parse(raw)
-    except yamldoc.DocumentError as exc:
-        raise RubricFileError(
-            [
-                RubricProblem(str(path), where, message, line)
-                for where, message, line in exc.problems
-            ]
-        ) from exc
+    return yamldoc.load_file(path, _parse, RubricFileError)
 
 
 def find_rubric_files(*, paths: Iterable[Path]) -> tuple[list[Path], list[RubricProblem]]:
@@ -139,15 +125,8 @@ def read_rubric_files(*, paths: Iterable[Path]) -> tuple[list[RubricFile], list[
 # Content, hashes and differences -----------------------------------------------------------
 
 
-def canonical_content(rubric: Rubric) -> dict[str, Any]:
-    """The content without default values, so adding an optional field to the schema later
-    does not change the hash of files that do not use it."""
-    return rubric.model_dump(mode="json", exclude_defaults=True)
-
-
 def content_hash(rubric: Rubric) -> str:
-    canonical = json.dumps(canonical_content(rubric), sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return yamldoc.content_hash(rubric)
 
 
 def _full_content(content: Rubric | Mapping[str, Any]) -> Any:

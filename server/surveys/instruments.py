@@ -4,8 +4,6 @@ A wave (not yet built) will keep a frozen copy of the content it was opened with
 (id, version) names one content for good; `content_hash` is what the copies are compared by.
 """
 
-import hashlib
-import json
 from pathlib import Path
 
 from server import yamldoc
@@ -25,25 +23,15 @@ class InstrumentFileError(yamldoc.FileProblemsError):
 
 def load_instrument_file(path: Path) -> Instrument:
     """Parse and validate one file; InstrumentFileError lists every problem found."""
-    try:
-        return yamldoc.parse(path.read_bytes(), Instrument)
-    except OSError as exc:
-        raise InstrumentFileError(
-            [InstrumentProblem(str(path), "", f"cannot read: {exc}")]
-        ) from exc
-    except yamldoc.DocumentError as exc:
-        raise InstrumentFileError(
-            [
-                InstrumentProblem(str(path), where, message, line)
-                for where, message, line in exc.problems
-            ]
-        ) from exc
+    return yamldoc.load_file(path, _parse, InstrumentFileError)
+
+
+def _parse(raw: bytes) -> Instrument:
+    return yamldoc.parse(raw, Instrument)
 
 
 def content_hash(instrument: Instrument) -> str:
-    canonical = instrument.model_dump(mode="json", exclude_defaults=True)
-    text = json.dumps(canonical, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()
+    return yamldoc.content_hash(instrument)
 
 
 def load_folder(folder: Path = SHIPPED_DIR) -> tuple[list[Instrument], list[InstrumentProblem]]:
